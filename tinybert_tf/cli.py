@@ -1,0 +1,97 @@
+"""`tinybert-tf`: the whole pipeline, or any one of its steps.
+
+    tinybert-tf pipeline --task bbc_news --out runs/demo
+    tinybert-tf pipeline --config runs/demo/config.json     # re-run a saved run
+    tinybert-tf distill --out runs/demo --force distill      # one step of a run
+"""
+import argparse
+import dataclasses
+import os
+import sys
+
+STEP_HELP = {
+    "pipeline": "run every step: teacher, distill, quantize, export, evaluate, bench, report",
+    "teacher": "fine-tune the teacher on the task (reuses a saved one), evaluate, export fp32",
+    "distill": "two-stage TinyBERT distillation of the student from the fine-tuned teacher",
+    "quantize": "teacher-guided quantization-aware training of the distilled student",
+    "export": "write every TFLite variant with its model.json",
+    "evaluate": "evaluate every TFLite model on the test split",
+    "bench": "benchmark every TFLite model with export/bench.py, interleaved",
+    "report": "write report.json, report.md and plots",
+}
+
+
+def _add_config_options(parser):
+    from tinybert_tf.pipeline.config import PipelineConfig
+
+    helps = PipelineConfig.help_texts()
+    defaults = PipelineConfig()
+    for field in dataclasses.fields(PipelineConfig):
+        flag = "--" + field.name.replace("_", "-")
+        default = getattr(defaults, field.name)
+        kwargs = {"dest": field.name, "default": None,
+                  "help": f"{helps.get(field.name, '')} (default: {default})"}
+        if isinstance(default, bool):
+            parser.add_argument(flag, action="store_true", **kwargs)
+        elif isinstance(default, tuple):
+            parser.add_argument(flag, nargs="+", **kwargs)
+        else:
+            kind = {"int": int, "float": float}.get(type(default).__name__, str)
+            if field.name == "limit":
+                kind = int
+            parser.add_argument(flag, type=kind, **kwargs)
+    parser.add_argument("--config", help="a run's config.json: start from its settings")
+    parser.add_argument("--force", nargs="*", default=None, metavar="STEP",
+                        help="re-run these steps even when finished (no STEP: all of them)")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="tinybert-tf", description="Distil a BERT teacher into a TinyBERT student and "
+        "export int8 TFLite models for phones and edge boards.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in STEP_HELP.items():
+        _add_config_options(sub.add_parser(name, help=text, description=text))
+    return parser
+
+
+def config_from_args(args):
+    from tinybert_tf.pipeline.config import PipelineConfig
+
+    base = PipelineConfig.load(args.config) if args.config else PipelineConfig()
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(PipelineConfig)
+                 if getattr(args, f.name) not in (None, False)}
+    return dataclasses.replace(base, **overrides)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        from tinybert_tf.pipeline.run import STEPS, run_pipeline
+
+        config = config_from_args(args)
+        force = STEPS if args.force == [] else (args.force or ())
+        only = None if args.command == "pipeline" else [args.command]
+        results = run_pipeline(config, force=force, only=only)
+        if "report" in results:
+            print(f"report: {results['report']['report_md']}")
+        return 0
+    except KeyboardInterrupt:
+        print("tinybert-tf: interrupted; re-run the same command to continue", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line for the user, the traceback with --debug
+        if args.debug:
+            raise
+        print(f"tinybert-tf: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(err):
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if isinstance(err, (ValueError, OSError)) else f"{type(err).__name__}: {text}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""One config object for a pipeline run: saved with the run, and a run can be re-run from it."""
+import dataclasses
+import json
+import os
+
+VARIANTS = ("fp32", "fp16", "int8_dynamic", "int8_ptq", "int8_qat", "int8_full")
+CONFIG_FILE = "config.json"
+
+
+@dataclasses.dataclass
+class PipelineConfig:
+    """Every setting of a run. Field comments are the CLI's --help texts."""
+
+    task: str = "bbc_news"  # a built-in task (bbc_news, wnut_ner) or a .csv/.tsv/.jsonl/.conll file
+    out: str = "runs/demo"  # folder of the run: models, logs, report
+    teacher: str | None = None  # teacher source: keras-hub preset, preset folder or HF folder (default: bundled MiniLM-L6)
+    student: str = "tinybert_4l_312d"  # student architecture preset
+    sequence_length: int = 128  # tokens per example (static shape of the exported models)
+    batch_size: int = 32  # training batch size
+    seed: int = 0  # seeds the split, shuffling, augmentation and initialisation
+    limit: int | None = None  # keep at most this many examples per split (quick runs)
+    teacher_epochs: int = 3  # teacher fine-tuning epochs (early stopping may end sooner)
+    teacher_lr: float = 5e-5  # teacher peak learning rate
+    intermediate_epochs: int = 4  # stage 1: embedding, hidden-state and attention distillation
+    intermediate_lr: float = 5e-4  # stage 1 peak learning rate
+    prediction_epochs: int = 3  # stage 2: prediction-layer distillation
+    prediction_lr: float = 2e-4  # stage 2 peak learning rate
+    temperature: float = 1.0  # soft cross-entropy temperature
+    augment: int = 0  # augmented copies per training example (TinyBERT uses 20; 0 = off)
+    qat_epochs: int = 1  # quantization-aware training epochs (teacher-guided)
+    qat_lr: float = 5e-5  # QAT learning rate
+    variants: tuple = VARIANTS  # TFLite variants to export
+    bench_runs: int = 50  # timed runs per model in the benchmark
+    bench_threads: int = 1  # interpreter threads in the benchmark
+    quick: bool = False  # a small slice of the data and few steps, every variant: for tests
+
+    def __post_init__(self):
+        self.variants = tuple(self.variants)
+        unknown = set(self.variants) - set(VARIANTS)
+        if unknown:
+            raise ValueError(f"unknown variants {sorted(unknown)}; known: {', '.join(VARIANTS)}")
+        for name in ("sequence_length", "batch_size", "bench_runs", "bench_threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    def resolved(self):
+        """The settings actually used: `quick` shrinks data and training, not the model."""
+        if not self.quick:
+            return self
+        return dataclasses.replace(
+            self, limit=min(self.limit or 48, 48), sequence_length=min(self.sequence_length, 64),
+            batch_size=16, teacher_epochs=1, intermediate_epochs=1, prediction_epochs=1,
+            qat_epochs=1, augment=min(self.augment, 1), bench_runs=min(self.bench_runs, 10),
+            quick=False)
+
+    def save(self, path):
+        tmp = f"{path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(dataclasses.asdict(self), f, indent=2)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path}: cannot read a run config ({err})") from err
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown config keys {sorted(unknown)}")
+        return cls(**data)
+
+    @staticmethod
+    def help_texts():
+        """Field name -> the comment after it in this file (used by the CLI)."""
+        import inspect
+        import re
+
+        texts = {}
+        for line in inspect.getsource(PipelineConfig).splitlines():
+            m = re.match(r"\s+(\w+): .*?#\s*(.+)$", line)
+            if m:
+                texts[m.group(1)] = m.group(2)
+        return texts

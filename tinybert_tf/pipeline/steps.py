@@ -1,0 +1,191 @@
+"""The pipeline's steps. Each `run_<step>(run)` returns a JSON-able dict of what it made."""
+import os
+
+import numpy as np
+
+from tinybert_tf.pipeline.run import bench_models, read_json
+
+TEACHER_TFLITE = "teacher_fp32.tflite"
+
+
+def _predict_logits(model, features, batch_size=64):
+    out = model.predict(features, batch_size=batch_size, verbose=0)
+    return np.asarray(out["logits"] if isinstance(out, dict) else out)
+
+
+def _metrics(run, logits, labels):
+    from tinybert_tf.data import compute_metrics, task_metric_name
+
+    metrics = compute_metrics(run.task.kind, labels, logits, run.task.label_names)
+    return {"metric_name": task_metric_name(run.task.kind),
+            "metric": metrics[task_metric_name(run.task.kind)], "metrics": metrics}
+
+
+def _teacher_model(run):
+    from tinybert_tf.teacher import load_fine_tuned_teacher
+
+    return load_fine_tuned_teacher(run.path("teacher"))
+
+
+def _student(run, path=None):
+    import tf_keras
+
+    import tinybert_tf  # noqa: F401 - registers the student classes
+
+    return tf_keras.models.load_model(path or run.path("distill", "student.keras"), compile=False)
+
+
+def run_teacher(run):
+    """Fine-tune the teacher on the task (reusing a saved one), evaluate it, export fp32 TFLite."""
+    from tinybert_tf.lite.signature import float_tflite
+    from tinybert_tf.teacher import build_teacher_model, fine_tune_teacher
+
+    cfg, task = run.config, run.task
+    run.log(f"  task {task.name}: {task.kind}, {task.num_labels} labels, "
+            f"train/validation/test {len(task.train)}/{len(task.validation)}/{len(task.test)}")
+    model = build_teacher_model(run.teacher.backbone, task.kind, task.num_labels)
+    model = fine_tune_teacher(
+        model, run.dataset("train", shuffle=True), run.dataset("validation"), task.kind,
+        run.path("teacher"), epochs=cfg.teacher_epochs, learning_rate=cfg.teacher_lr,
+        seed=cfg.seed)
+    features, labels = run.encoded("test")
+    result = _metrics(run, _predict_logits(model, features), labels)
+    tflite = run.path("models", TEACHER_TFLITE)
+    _write_bytes(tflite, float_tflite(model, cfg.sequence_length))
+    return dict(result, params=int(model.count_params()), tflite=tflite,
+                size_bytes=os.path.getsize(tflite), source=run.teacher.source,
+                dataset={s: len(task.split(s)) for s in ("train", "validation", "test")})
+
+
+def _write_bytes(path, data):
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _train_examples(run):
+    """The training split, plus TinyBERT-style augmented copies when asked for."""
+    examples = run.task.train
+    if not run.config.augment:
+        return examples
+    from tinybert_tf.distill.augment import Augmenter
+
+    augmenter = Augmenter.from_teacher(run.teacher, samples_per_example=run.config.augment,
+                                       seed=run.config.seed,
+                                       max_words=run.config.sequence_length)
+    return augmenter.augment_examples(examples, label_names=run.task.label_names)
+
+
+def _new_student(run):
+    import tinybert_tf as tb
+
+    backbone = tb.TinyBertBackbone.from_preset(
+        run.config.student, vocabulary_size=run.teacher.vocabulary_size)
+    if run.task.kind == "token_classification":
+        return tb.TinyBertTokenClassifier(backbone, run.task.num_labels)
+    return tb.TinyBertClassifier(backbone, run.task.num_labels)
+
+
+def run_distill(run):
+    """Two-stage TinyBERT task distillation (intermediate layers, then predictions)."""
+    import tf_keras
+
+    from tinybert_tf.distill import distill_task
+    from tinybert_tf.teacher import TeacherFeatures
+
+    cfg = run.config
+    tf_keras.utils.set_random_seed(cfg.seed)
+    train = _train_examples(run)
+    result = distill_task(
+        (_new_student(run), TeacherFeatures(_teacher_model(run))),
+        run.dataset("train", shuffle=True, examples=train), run.dataset("validation"),
+        run.path("distill"), intermediate_epochs=cfg.intermediate_epochs,
+        prediction_epochs=cfg.prediction_epochs, intermediate_lr=cfg.intermediate_lr,
+        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, verbose=1)
+    student = _student(run, result["student_path"])
+    features, labels = run.encoded("test")
+    return dict(_metrics(run, _predict_logits(student, features), labels),
+                params=int(student.count_params()), student=result["student_path"],
+                train_examples=len(train))
+
+
+def run_quantize(run):
+    """Teacher-guided quantization-aware training of the distilled student."""
+    from tinybert_tf.quantization import qat_distill
+
+    cfg = run.config
+    path = qat_distill(_student(run), _teacher_model(run), run.dataset("train", shuffle=True),
+                       run.dataset("validation"), run.path("quantize"), epochs=cfg.qat_epochs,
+                       learning_rate=cfg.qat_lr)
+    return {"qat_model": path}
+
+
+def _representative_data(run, count=100):
+    features, _ = run.encoded("train")
+    rows = min(count, len(features["token_ids"]))
+
+    def gen():
+        for i in range(rows):
+            yield {k: v[i:i + 1] for k, v in features.items()}
+
+    return gen
+
+
+def _metadata(run):
+    return {"task": run.task.name, "kind": run.task.kind, "labels": run.task.label_names,
+            "vocab_file": run.teacher.vocab_file, "lowercase": run.teacher.lowercase,
+            "sequence_length": run.config.sequence_length}
+
+
+def run_export(run):
+    """Every TFLite variant, each with its model.json sidecar."""
+    from tinybert_tf.lite import export_tflite
+    from tinybert_tf.quantization import load_qat_model
+
+    student = _student(run)
+    qat = load_qat_model(read_json(run.path("quantize", "DONE.json"))["qat_model"])
+    paths = {}
+    for variant in run.config.variants:
+        model = qat if variant in ("int8_qat", "int8_full") else student
+        paths[variant] = export_tflite(
+            model, run.path("models"), variant, run.config.sequence_length, _metadata(run),
+            representative_data=_representative_data(run), stem="student")
+        run.log(f"  {variant}: {paths[variant]} ({os.path.getsize(paths[variant]) / 1e6:.1f} MB)")
+    return {"models": paths}
+
+
+def run_evaluate(run):
+    """Each TFLite model on the test split: task metric and agreement with the Keras student."""
+    from tinybert_tf.lite import tflite_logits
+
+    features, labels = run.encoded("test")
+    keras_logits = _predict_logits(_student(run), features)
+    models = dict(read_json(run.path("export", "DONE.json"))["models"])
+    models["teacher_fp32"] = read_json(run.path("teacher", "DONE.json"))["tflite"]
+    results = {}
+    for name, path in models.items():
+        logits = tflite_logits(path, features)
+        results[name] = dict(_metrics(run, logits, labels), size_bytes=os.path.getsize(path),
+                             path=path)
+        if name != "teacher_fp32":
+            results[name]["argmax_agreement"] = float(
+                (logits.argmax(-1) == keras_logits.argmax(-1)).mean())
+        run.log(f"  {name}: {results[name]['metric_name']} {results[name]['metric']:.4f}")
+    return {"models": results}
+
+
+def run_bench(run):
+    """export/bench.py on every model, interleaved, batch 1."""
+    models = read_json(run.path("evaluate", "DONE.json"))["models"]
+    paths = [m["path"] for m in models.values()]
+    out = run.path("bench", "bench.json")
+    bench_models(paths, out, run.config.bench_runs, run.config.bench_threads, log=run.log)
+    return {"bench_json": out}
+
+
+def run_report(run):
+    from tinybert_tf.pipeline.report import write_report
+
+    return write_report(run)
+
