@@ -39,11 +39,15 @@ def build_teacher_model(backbone, kind, num_labels, dropout=0.1):
         dropout: dropout rate before the output dense layer.
 
     Returns:
-        A functional `keras.Model` taking {"token_ids", "segment_ids",
+        A functional `keras.Model` (named layers: the backbone, "head_dropout",
+        "logits") taking {"token_ids", "segment_ids",
         "padding_mask"} (int32 [B, S]) and returning {"logits": [B, C]} or
         {"logits": [B, S, C]}.
     """
     check_kind(kind)
+    # The pooler (pooled_output) is not used by these heads: freeze it so the
+    # optimizer does not warn about its missing gradients.
+    backbone.get_layer("pooled_dense").trainable = False
     if int(num_labels) < 1:
         raise ValueError(f"num_labels must be >= 1, got {num_labels}")
     inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in INPUT_NAMES}
