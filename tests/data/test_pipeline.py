@@ -2,7 +2,17 @@ import numpy as np
 import pytest
 
 from tinybert_tf.constants import IGNORE_LABEL, INPUT_NAMES
-from tinybert_tf.data import Example, encode_examples, make_dataset
+from tinybert_tf.data import Example, Tokenizer, encode_examples, make_dataset
+
+
+@pytest.fixture(scope="module")
+def tok12(tiny_vocab_file):
+    return Tokenizer(tiny_vocab_file, sequence_length=12)
+
+
+@pytest.fixture(scope="module")
+def tok8(tiny_vocab_file):
+    return Tokenizer(tiny_vocab_file, sequence_length=8)
 
 
 @pytest.fixture(scope="module")
@@ -15,10 +25,8 @@ def ner_examples():
     return [Example(words=("The", "dogs", "jumped")[: 1 + i % 3], tags=(1, 2, 0)[: 1 + i % 3], uid=f"n:{i}") for i in range(7)]
 
 
-def test_encode_classification_matches_tokenizer(tiny_vocab_file, pair_examples):
-    from tinybert_tf.data import Tokenizer
-
-    tokenizer = Tokenizer(tiny_vocab_file, sequence_length=12)
+def test_encode_classification_matches_tokenizer(tok12, pair_examples):
+    tokenizer = tok12
     single = [Example(text=e.text, label=e.label, uid=e.uid) for e in pair_examples]
     features, labels = encode_examples(single, tokenizer, "classification")
     assert sorted(features) == sorted(INPUT_NAMES)
@@ -33,10 +41,8 @@ def test_encode_classification_matches_tokenizer(tiny_vocab_file, pair_examples)
     assert features["segment_ids"].max() == 1
 
 
-def test_encode_token_classification(tiny_vocab_file, ner_examples):
-    from tinybert_tf.data import Tokenizer
-
-    tokenizer = Tokenizer(tiny_vocab_file, sequence_length=8)
+def test_encode_token_classification(tok8, ner_examples):
+    tokenizer = tok8
     features, labels = encode_examples(ner_examples, tokenizer, "token_classification")
     assert sorted(features) == sorted(INPUT_NAMES)  # word_ids stay out of the model inputs
     assert labels.shape == (7, 8) and labels.dtype == np.int32
@@ -46,10 +52,8 @@ def test_encode_token_classification(tiny_vocab_file, ner_examples):
     np.testing.assert_array_equal(labels[0], [X, 1, X, X, X, X, X, X])
 
 
-def test_encode_rejects_missing_fields(tiny_vocab_file, pair_examples):
-    from tinybert_tf.data import Tokenizer
-
-    tokenizer = Tokenizer(tiny_vocab_file, sequence_length=8)
+def test_encode_rejects_missing_fields(tok8, pair_examples):
+    tokenizer = tok8
     with pytest.raises(ValueError, match="p:0"):
         encode_examples([Example(text="a", uid="p:0")], tokenizer, "classification")
     with pytest.raises(ValueError, match="no words/tags"):
@@ -64,10 +68,8 @@ def collect(dataset):
     return batches, features, np.concatenate([b[1].numpy() for b in batches])
 
 
-def test_make_dataset_batches_in_order(tiny_vocab_file, pair_examples):
-    from tinybert_tf.data import Tokenizer
-
-    tokenizer = Tokenizer(tiny_vocab_file, sequence_length=12)
+def test_make_dataset_batches_in_order(tok12, pair_examples):
+    tokenizer = tok12
     features, labels = encode_examples(pair_examples, tokenizer, "pair_classification")
     batches, got, got_labels = collect(make_dataset(pair_examples, tokenizer, "pair_classification", batch_size=4))
     assert [len(b[1]) for b in batches] == [4, 4, 2]
@@ -79,10 +81,8 @@ def test_make_dataset_batches_in_order(tiny_vocab_file, pair_examples):
     assert [len(b[1]) for b in dropped] == [4, 4]
 
 
-def test_make_dataset_shuffles_with_seed(tiny_vocab_file, pair_examples):
-    from tinybert_tf.data import Tokenizer
-
-    tokenizer = Tokenizer(tiny_vocab_file, sequence_length=12)
+def test_make_dataset_shuffles_with_seed(tok12, pair_examples):
+    tokenizer = tok12
     examples = [Example(text=e.text, label=i % 2, uid=e.uid) for i, e in enumerate(pair_examples)]
     token_ids = tokenizer.encode([e.text for e in examples])["token_ids"]
 
@@ -99,10 +99,8 @@ def test_make_dataset_shuffles_with_seed(tiny_vocab_file, pair_examples):
     assert order(0) != list(range(10))
 
 
-def test_make_dataset_repeat_and_token_labels(tiny_vocab_file, ner_examples):
-    from tinybert_tf.data import Tokenizer
-
-    tokenizer = Tokenizer(tiny_vocab_file, sequence_length=8)
+def test_make_dataset_repeat_and_token_labels(tok8, ner_examples):
+    tokenizer = tok8
     dataset = make_dataset(ner_examples, tokenizer, "token_classification", batch_size=5, repeat=True)
     batches = list(dataset.take(4))
     assert [tuple(b[1].shape) for b in batches] == [(5, 8)] * 4  # 7 examples, repeated, no short batch
