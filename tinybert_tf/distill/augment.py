@@ -141,6 +141,7 @@ class Augmenter:
         self._embeddings = embeddings[: len(vocabulary)].astype(np.float32)  # [V, H]
         self._candidate_ids = np.flatnonzero([is_candidate_token(t) for t in vocabulary])  # [C]
         _check(self._candidate_ids.size, "the vocabulary has no whole words to use as candidates")
+        self._candidate_words = [vocabulary[i] for i in self._candidate_ids]
         # Position of each vocabulary id among the candidates (-1: not a candidate).
         self._position = np.full(len(vocabulary), -1)
         self._position[self._candidate_ids] = np.arange(self._candidate_ids.size)
@@ -216,18 +217,28 @@ class Augmenter:
             chunk = queries[start : start + _NEIGHBOUR_CHUNK]
             unit = _unit_rows(np.stack(rows[start : start + len(chunk)]))  # [q, H]
             scores = unit @ self._unit_candidates.T  # [q, C] cosine similarities
-            for row, word in enumerate(chunk):
-                self._neighbours[word] = self._top_candidates(scores[row], exclude=self._ids.get(word))
+            top = self._top_candidates(scores, exclude=[self._ids.get(w, -1) for w in chunk])
+            self._neighbours.update(zip(chunk, top))
 
-    def _top_candidates(self, scores, exclude=None):
-        """The K candidate words with the highest `scores` ([C]), best first, minus `exclude` (an id)."""
-        if exclude is not None and self._position[exclude] >= 0:
-            scores[self._position[exclude]] = -np.inf
-        k = self._k
-        top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        top = top[np.isfinite(scores[top])]
-        return tuple(self.vocabulary[i] for i in self._candidate_ids[top])
+    def _top_candidates(self, scores, exclude):
+        """Per row of `scores` ([n, C]), the K best candidate words, best first.
+
+        `exclude` holds one vocabulary id per row (the word itself, -1: none) that
+        is left out. Modifies `scores`.
+        """
+        position = self._position[np.asarray(exclude)]  # [n]
+        rows = np.flatnonzero((np.asarray(exclude) >= 0) & (position >= 0))
+        scores[rows, position[rows]] = -np.inf
+        k, size = self._k, scores.shape[1]
+        if k < size:
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]  # [n, k], unordered
+        else:
+            top = np.broadcast_to(np.arange(size), scores.shape)
+        best = np.take_along_axis(scores, top, axis=1)  # [n, k]
+        order = np.argsort(-best, axis=1, kind="stable")
+        top, best = np.take_along_axis(top, order, axis=1), np.take_along_axis(best, order, axis=1)
+        words = self._candidate_words
+        return [tuple(words[j] for j in t[np.isfinite(b)]) for t, b in zip(top, best)]
 
     def _prepare_pieces(self, words):
         """Cache the word-piece ids of normalised words (tensorflow-text WordPiece)."""
@@ -271,9 +282,9 @@ class Augmenter:
             for b, row in enumerate(batch):
                 token_ids[b, : len(row)] = row
             logits = np.asarray(self.masked_lm(token_ids))  # [B, S, V]
-            for b in range(len(batch)):
-                scores = logits[b, masks[start + b], self._candidate_ids].astype(np.float64)  # [C]
-                out.append(self._top_candidates(scores, exclude=ids[normalized[indices[start + b]]]))
+            at_mask = logits[np.arange(len(batch)), masks[start : start + len(batch)]]  # [B, V]
+            masked_words = [ids[normalized[i]] for i in indices[start : start + len(batch)]]
+            out.extend(self._top_candidates(at_mask[:, self._candidate_ids].astype(np.float64), masked_words))
         return out
 
     # ------------------------------------------------------------------ sampling
