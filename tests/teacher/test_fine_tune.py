@@ -60,7 +60,7 @@ def test_fine_tune_learns_saves_reloads_and_reuses(tmp_path, backbone_factory):
     out_dir = tmp_path / "teacher"
     tuned = fine_tune_teacher(model, _ds(features, labels, 8), _ds(*_sequence_task(16, seed=1)),
                               "classification", out_dir, epochs=3, learning_rate=1e-2, verbose=0, seed=0,
-                              jit_compile=False)
+                              run_eagerly=True)  # tracing costs more than 12 tiny steps
     logits = np.asarray(tuned(features)["logits"])
     after = _xent(logits, labels)
     assert after < 0.5 * before
@@ -88,7 +88,7 @@ def test_token_loss_and_accuracy_ignore_unlabelled_positions(tmp_path, backbone_
     model = build_teacher_model(backbone_factory(), "token_classification", 2, dropout=0.0)
     ds = _ds(features, labels, batch_size=32)  # one batch: Keras' epoch mean is the batch value
     tuned = fine_tune_teacher(model, ds, ds, "token_classification", tmp_path, epochs=2,
-                              learning_rate=5e-3, verbose=0, seed=0, jit_compile=False)
+                              learning_rate=5e-3, verbose=0, seed=0, run_eagerly=True)
     with open(tmp_path / "teacher_history.csv") as f:
         last = list(csv.DictReader(f))[-1]
     # The best epoch is the last one here, so the returned weights produced `last`.

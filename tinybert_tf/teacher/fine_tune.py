@@ -47,6 +47,7 @@ def fine_tune_teacher(
     verbose="auto",
     seed=None,
     jit_compile="auto",
+    run_eagerly=False,
 ):
     """Fine-tune `model` (from `build_teacher_model`) and save it to `out_dir`.
 
@@ -74,6 +75,8 @@ def fine_tune_teacher(
         seed: when given, seeds Python, NumPy and TensorFlow for a reproducible run.
         jit_compile: passed to `compile`; "auto" uses XLA where every layer allows
             it (slow to compile, faster per step on large models).
+        run_eagerly: passed to `compile`; True skips graph tracing (debugging,
+            or tiny models where tracing costs more than the steps).
 
     Returns:
         The fine-tuned `keras.Model` with the best weights seen on `monitor`
@@ -114,6 +117,7 @@ def fine_tune_teacher(
         weighted_metrics=[accuracy] if token_level else None,
         metrics=None if token_level else [accuracy],
         jit_compile=jit_compile,
+        run_eagerly=run_eagerly,
     )
 
     best_path = os.path.join(out_dir, BEST_WEIGHTS_FILE)
