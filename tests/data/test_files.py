@@ -94,6 +94,8 @@ BAD_FILES = [
     ("bioes.conll", "John\tS-PER\n", "tag 'S-PER' is not BIO", 1),
     ("no_tag.conll", "John\tB-PER\n\nlives\n", "line has a token but no tag", 3),
     ("empty_tag.txt", "John\tB-PER\nlives\t\n", "line has a token but no tag", 2),
+    ("stray_quote.csv", 'text,label\nfine,a\n"bad" x,b\n', "not a valid CSV file", 3),
+    ("unclosed_quote.csv", 'text,label\nfine,a\n"unclosed,b\n', "not a valid CSV file", 3),
     ("one_label.csv", "text,label\na,x\nb,x\n", "needs at least 2 labels", None),
     ("notes.xlsx", "x", "unknown file type '.xlsx'", None),
 ]

@@ -70,7 +70,15 @@ def read_table(path):
     """Records of a CSV (`,`) or TSV (tab) file with a header row."""
     path = Path(path)
     text = read_utf8(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=TABLE_SUFFIXES[path.suffix.lower()])
+    # strict: a stray or unclosed quote is an error, not a silently merged row.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=TABLE_SUFFIXES[path.suffix.lower()], strict=True)
+    try:
+        return _table_records(path, reader)
+    except csv.Error as err:
+        raise DataError(path, f"not a valid {path.suffix[1:].upper()} file ({err})", reader.line_num) from None
+
+
+def _table_records(path, reader):
     header = [name.strip() for name in next(reader)]
     for column in (TEXT, LABEL):
         if column not in header:
