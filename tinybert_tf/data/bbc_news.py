@@ -38,7 +38,8 @@ def read_bbc_news():
     label_names = sorted(entry.name for entry in root.iterdir() if entry.is_dir())
     records = []
     for label in label_names:
-        for article in sorted((e for e in root.joinpath(label).iterdir() if e.name.endswith(".txt")), key=lambda e: e.name):
+        articles = [entry for entry in root.joinpath(label).iterdir() if entry.name.endswith(".txt")]
+        for article in sorted(articles, key=lambda entry: entry.name):
             uid = "/".join((*DATA_DIR, label, article.name))
             text = decode_article(article.read_bytes()).strip()
             records.append(Record(source=str(article), line=1, uid=uid, text=text, label=label))

@@ -35,7 +35,8 @@ def encode_examples(examples, tokenizer, kind):
         missing = [e.uid for e in examples if e.text is None or e.label is None]
         missing += [e.uid for e in examples if kind == PAIR_CLASSIFICATION and e.text_pair is None]
         if missing:
-            raise ValueError(f"example {missing[0]!r} has no text/label{'/text_pair' if kind != CLASSIFICATION else ''}")
+            needed = "text/label" if kind == CLASSIFICATION else "text/text_pair/label"
+            raise ValueError(f"example {missing[0]!r} has no {needed} for {kind}")
         pairs = [e.text_pair for e in examples] if kind == PAIR_CLASSIFICATION else None
         features = tokenizer.encode([e.text for e in examples], pairs)
         labels = np.array([e.label for e in examples], np.int32).reshape(-1)  # [N]

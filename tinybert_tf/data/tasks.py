@@ -49,7 +49,8 @@ def _to_examples(records, kind, label_names, train_source):
 
     def lookup(record, label):
         if label not in index:
-            raise DataError(record.source, f"label {label!r} does not occur in the training data ({train_source})", record.line)
+            message = f"label {label!r} does not occur in the training data ({train_source})"
+            raise DataError(record.source, message, record.line)
         return index[label]
 
     if kind == TOKEN_CLASSIFICATION:
@@ -108,7 +109,8 @@ def load_task(
     else:
         path = Path(name)
         if not path.exists() and path.suffix.lower() not in FILE_SUFFIXES:
-            raise DataError(name, f"unknown task: known tasks are {', '.join(KNOWN_TASKS)}, or give a path to a {'/'.join(FILE_SUFFIXES)} file")
+            message = f"unknown task: known tasks are {', '.join(KNOWN_TASKS)}"
+            raise DataError(name, f"{message}, or give a path to a {'/'.join(FILE_SUFFIXES)} file")
         records, kind = read_file(path)
         label_names = _label_names(records, kind)
         train_source = str(path)
