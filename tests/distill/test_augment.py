@@ -283,35 +283,42 @@ def test_masked_lm_window_keeps_the_mask():
         assert list(row[mask_at + 1 : -1]) == context[i + 1 : i + 1 + 3 - mask_at]
 
 
-def test_from_teacher_and_keras_hub_masked_lm(tmp_path):
+def test_from_teacher_with_a_keras_hub_masked_lm(tmp_path):
     keras_hub = pytest.importorskip("keras_hub")
+    from tinybert_tf.teacher.loading import load_teacher
+
     backbone = keras_hub.models.BertBackbone(
         vocabulary_size=len(VOCAB), num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16,
         max_sequence_length=16,
     )
-    vocab_file = tmp_path / "vocab.txt"
-    vocab_file.write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
+    preprocessor = keras_hub.models.BertMaskedLMPreprocessor(
+        keras_hub.models.BertTokenizer(vocabulary=VOCAB), sequence_length=16
+    )
+    original = keras_hub.models.BertMaskedLM(backbone, preprocessor=preprocessor)
+    original.save_to_preset(str(tmp_path / "preset"))
+    teacher = load_teacher(str(tmp_path / "preset"), cache_dir=str(tmp_path / "cache"))
+    assert teacher.has_masked_lm
 
-    class FakeTeacher:
-        pass
-
-    teacher = FakeTeacher()
-    teacher.backbone, teacher.vocab_file, teacher.lowercase, teacher.has_masked_lm = backbone, str(vocab_file), True, False
-    aug = Augmenter.from_teacher(teacher, candidates_per_word=4)
-    table = backbone.get_layer("token_embedding").embeddings.numpy()
-    assert aug.vocabulary == VOCAB and aug.masked_lm is None
-    assert aug.neighbours("cat") == brute_force_neighbours(table, table[IDS["cat"]], 4, exclude="cat")
-
-    masked_lm = keras_hub.models.BertMaskedLM(backbone, preprocessor=None)
-    adapter = KerasHubMaskedLM(masked_lm, pad_id=IDS["[PAD]"])
-    ids = np.array([[IDS["[CLS]"], IDS["cat"], IDS["[MASK]"], IDS["[SEP]"], 0]], np.int32)
-    logits = adapter(ids)
-    assert logits.shape == (1, 5, len(VOCAB))
-    direct = masked_lm({
+    aug = Augmenter.from_teacher(teacher, replace_prob=1.0, samples_per_example=6, candidates_per_word=2)
+    assert aug.vocabulary == VOCAB and isinstance(aug.masked_lm, KerasHubMaskedLM)
+    ids = np.array([[IDS["[CLS]"], IDS["the"], IDS["[MASK]"], IDS["sat"], IDS["[SEP]"], 0]], np.int32)
+    direct = np.asarray(original({
         "token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": ids != 0,
         "mask_positions": np.array([[2]], np.int32),
-    })
-    np.testing.assert_allclose(logits[:, 2], np.asarray(direct)[:, 0], rtol=1e-5, atol=1e-6)
+    }))[0, 0]  # [V]: the saved weights, at the mask
+    logits = aug.masked_lm(ids)  # [1, S, V]
+    assert logits.shape == (1, 6, len(VOCAB))
+    np.testing.assert_allclose(logits[0, 2], direct, rtol=1e-5, atol=1e-6)
+    ranked = [VOCAB[i] for i in np.argsort(-direct) if is_candidate_token(VOCAB[i]) and VOCAB[i] != "cat"]
+    for sample in aug.augment_texts(["the cat sat"], progress=False)[0]:
+        assert sample.split()[1] in ranked[:2]
+
+    # An explicit masked_lm=None gives the embedding-neighbour path on the teacher's table.
+    plain = Augmenter.from_teacher(teacher, masked_lm=None, candidates_per_word=4)
+    table = teacher.backbone.get_layer("token_embedding").embeddings.numpy()
+    np.testing.assert_allclose(table, backbone.get_layer("token_embedding").embeddings.numpy())
+    assert plain.masked_lm is None
+    assert plain.neighbours("cat") == brute_force_neighbours(table, table[IDS["cat"]], 4, exclude="cat")
 
 
 def test_real_teacher_embeddings_give_sensible_neighbours():
