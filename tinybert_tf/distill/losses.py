@@ -111,8 +111,8 @@ def label_mask(labels):
     return _float(tf.not_equal(labels, IGNORE_LABEL))
 
 
-def _match_label_rank(labels, logits):
-    # Labels [B, 1] next to logits [B, C]: drop the trailing axis.
+def match_label_rank(labels, logits):
+    """Labels [B, 1] next to logits [B, C] lose their trailing axis; others pass."""
     labels, logits = tf.convert_to_tensor(labels), tf.convert_to_tensor(logits)
     if labels.shape.rank is not None and labels.shape.rank == logits.shape.rank:
         labels = tf.squeeze(labels, axis=-1)
@@ -148,7 +148,7 @@ def hard_label_loss_parts(labels, logits):
       labels: int [B] (sequence classification) or [B, S] (token classification).
       logits: [B, C] or [B, S, C].
     """
-    labels = _match_label_rank(labels, logits)
+    labels = match_label_rank(labels, logits)
     valid = tf.not_equal(labels, IGNORE_LABEL)
     safe = tf.where(valid, tf.cast(labels, tf.int32), 0)
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=safe, logits=_float(logits))
@@ -172,7 +172,7 @@ def prediction_loss(student_logits, teacher_logits, labels=None, temperature=1.0
     """
     alpha = float(alpha)
     if labels is not None:
-        labels = _match_label_rank(labels, student_logits)
+        labels = match_label_rank(labels, student_logits)
         mask = label_mask(labels)
     soft = soft_cross_entropy(student_logits, teacher_logits, temperature, mask)
     if alpha >= 1.0:
