@@ -257,8 +257,7 @@ class Augmenter:
                 no_pretokenization=True,  # every input string is one word
                 token_out_type=tf.int32,
             )
-        for word, ids in zip(todo, self._wordpiece.tokenize(todo).to_list()):
-            self._pieces[word] = tuple(ids)
+        self._pieces.update((w, tuple(ids)) for w, ids in zip(todo, self._wordpiece.tokenize(todo).to_list()))
 
     def _mlm_candidates(self, normalized, indices):
         """Masked-LM candidates for the single-piece words `normalized[i]`, i in `indices`."""
@@ -326,15 +325,7 @@ class Augmenter:
         return samples
 
     def augment_texts(self, texts, progress=True):
-        """N_a augmented versions of each text (words joined by single spaces).
-
-        Args:
-            texts: strings.
-            progress: show a progress bar.
-
-        Returns:
-            One list of N_a strings per text.
-        """
+        """Per text, a list of its N_a augmented versions (words joined by single spaces)."""
         texts = list(texts)
         splits = [split_words(t) for t in texts]
         self._prepare_all(splits)
@@ -397,11 +388,9 @@ class Augmenter:
 
 
 class KerasHubMaskedLM:
-    """Adapts a ``keras_hub.models.BertMaskedLM`` (no preprocessor) to the masked-LM callable.
+    """The masked-LM callable over a ``keras_hub.models.BertMaskedLM`` without preprocessor.
 
-    Args:
-        model: the BertMaskedLM.
-        pad_id: id of ``[PAD]``; those positions are masked out.
+    ``[PAD]`` (`pad_id`) positions are masked out of attention.
     """
 
     def __init__(self, model, pad_id=0):
