@@ -18,7 +18,9 @@ epoch ends by default), so a resumed run matches an uninterrupted one when each
 epoch's batches are the same on every pass (a fixed shuffle seed without
 per-iteration reshuffling, or no shuffle).
 """
+import importlib.util
 import os
+import shutil
 
 import tensorflow as tf
 import tf_keras
@@ -78,9 +80,6 @@ def distill_task(distiller_or_parts, train_ds, val_ds, out_dir, intermediate_epo
     """
     if keep not in ("best", "last"):
         raise DistillConfigError(f"distill_task: keep must be 'best' or 'last', got {keep!r}")
-    distiller = (distiller_or_parts if isinstance(distiller_or_parts, Distiller)
-                 else Distiller(*distiller_or_parts))
-    os.makedirs(out_dir, exist_ok=True)
     plan = []
     if general_ds is not None and general_epochs > 0:
         plan.append(("general", general_ds, None, general_epochs, general_lr or intermediate_lr))
@@ -90,6 +89,9 @@ def distill_task(distiller_or_parts, train_ds, val_ds, out_dir, intermediate_epo
         plan.append(("prediction", train_ds, val_ds, prediction_epochs, prediction_lr))
     if not plan:
         raise DistillConfigError("distill_task: every stage has 0 epochs; nothing to train")
+    distiller = (distiller_or_parts if isinstance(distiller_or_parts, Distiller)
+                 else Distiller(*distiller_or_parts))
+    os.makedirs(out_dir, exist_ok=True)
 
     results = {}
     for stage, data, val, epochs, lr in plan:
@@ -113,6 +115,9 @@ def run_stage(distiller, stage, train_ds, val_ds, stage_dir, epochs, learning_ra
     A stage whose DONE marker exists is not re-run: its final state is loaded.
     Returns {"skipped": bool, "history": dict of per-epoch logs}.
     """
+    if tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise DistillConfigError(
+            "run_stage: tensorboard=True needs the tensorboard package (pip install tensorboard)")
     os.makedirs(stage_dir, exist_ok=True)
     state = _StageState(distiller, stage_dir)
     if state.done():
@@ -140,6 +145,8 @@ def run_stage(distiller, stage, train_ds, val_ds, stage_dir, epochs, learning_ra
             tf_keras.callbacks.TensorBoard(os.path.join(stage_dir, "tensorboard")))
     history = distiller.fit(train_ds, validation_data=val_ds, epochs=epochs,
                             callbacks=[*stage_callbacks, *callbacks], verbose=verbose)
+    # BackupAndRestore removes its checkpoints (backup/chief) but not the folder.
+    shutil.rmtree(os.path.join(stage_dir, "backup"), ignore_errors=True)
     if restore_best and val_ds is not None and os.path.exists(best_path):
         distiller.student.load_weights(best_path)
     state.save()
