@@ -46,7 +46,7 @@ def fine_tune_teacher(
     steps_per_epoch=None,
     verbose="auto",
     seed=None,
-    jit_compile="auto",
+    jit_compile=False,
     run_eagerly=False,
 ):
     """Fine-tune `model` (from `build_teacher_model`) and save it to `out_dir`.
@@ -73,8 +73,9 @@ def fine_tune_teacher(
             and counting it is too costly.
         verbose: Keras progress-bar verbosity passed to `fit`.
         seed: when given, seeds Python, NumPy and TensorFlow for a reproducible run.
-        jit_compile: passed to `compile`; "auto" uses XLA where every layer allows
-            it (slow to compile, faster per step on large models).
+        jit_compile: passed to `compile`; True or "auto" trains through XLA. Off by
+            default: fine-tuning MiniLM-L6 on CPU (batch 32, sequence 128) ran
+            about twice slower per step with XLA, compile time aside.
         run_eagerly: passed to `compile`; True skips graph tracing (debugging,
             or tiny models where tracing costs more than the steps).
 
