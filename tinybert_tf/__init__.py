@@ -1,4 +1,5 @@
 """tinybert_tf: distil BERT into TinyBERT students and ship them as int8 TFLite models."""
+
 import importlib
 
 # Everything loads on first use: `import tinybert_tf` stays cheap, and a subpackage

@@ -37,7 +37,6 @@ def _student(run, path=None):
 
 def run_teacher(run):
     """Fine-tune the teacher on the task (reusing a saved one), evaluate it, export fp32 TFLite."""
-    from tinybert_tf.lite.signature import float_tflite
     from tinybert_tf.teacher import build_teacher_model, fine_tune_teacher
 
     cfg, task = run.config, run.task
@@ -51,10 +50,27 @@ def run_teacher(run):
     features, labels = run.encoded("test")
     result = _metrics(run, _predict_logits(model, features), labels)
     tflite = run.path("models", TEACHER_TFLITE)
-    _write_bytes(tflite, float_tflite(model, cfg.sequence_length))
+    _write_bytes(tflite, teacher_tflite(model, cfg.sequence_length))
     return dict(result, params=int(model.count_params()), tflite=tflite,
                 size_bytes=os.path.getsize(tflite), source=run.teacher.source,
                 dataset={s: len(task.split(s)) for s in ("train", "validation", "test")})
+
+
+def teacher_tflite(model, sequence_length):
+    """fp32 TFLite of the Keras 3 teacher at the students' static [1, S] signature.
+
+    Converted without a trackable object on purpose: given one, the converter goes
+    through a SavedModel and keeps Keras 3 variables as VAR_HANDLE / READ_VARIABLE
+    ops (a 131 KB file with no weights); the frozen-graph path turns them into constants.
+    """
+    import tensorflow as tf
+
+    from tinybert_tf.lite.signature import serving_function
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [serving_function(model, sequence_length)])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    return converter.convert()
 
 
 def _write_bytes(path, data):
