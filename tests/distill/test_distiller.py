@@ -99,6 +99,31 @@ def test_token_classification_per_token_loss_and_accuracy():
     assert after["pred_loss"] < before["pred_loss"]
 
 
+def test_keras_hub_teacher_through_teacher_features(pair):
+    """The real teacher path: a Keras 3 BertBackbone read by TeacherFeatures in the step."""
+    import keras
+    import keras_hub
+
+    from tinybert_tf.teacher import TeacherFeatures, build_teacher_model
+
+    keras.utils.set_random_seed(0)
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100, num_layers=2, num_heads=4, hidden_dim=32, intermediate_dim=64,
+        max_sequence_length=32, dropout=0.0)
+    teacher = TeacherFeatures(build_teacher_model(backbone, "classification", 3, dropout=0.0))
+    distiller = Distiller(pair[0], teacher)
+    distiller.compile(tf_keras.optimizers.Adam(3e-3), stage="intermediate",
+                      loss_weights={"pred": 1.0})
+    assert distiller.layer_map == [1, 2]
+    data = make_dataset(16)
+    before = distiller.evaluate(data, verbose=0, return_dict=True)
+    distiller.fit(data.cache().repeat(4), epochs=1, verbose=0)
+    after = distiller.evaluate(data, verbose=0, return_dict=True)
+    for term in ("emb_loss", "hidden_loss", "att_loss", "pred_loss"):
+        assert after[term] < before[term], (term, before[term], after[term])
+    assert not {id(v) for v in backbone.weights} & {id(v) for v in distiller.weights}
+
+
 def test_teacher_is_frozen_untracked_and_not_saved(pair, tmp_path):
     student, teacher = pair
     teacher_before = [w.copy() for w in teacher.model.get_weights()]
