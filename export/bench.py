@@ -506,11 +506,11 @@ def plot(results, path):
     ok = [r for r in results if r["status"] == "ok"]
     if not ok:
         return "no model ran: no plot"
-    fig, ax = plt.subplots(figsize=(1.5 + 1.2 * len(ok), 4.5))
+    fig, ax = plt.subplots(figsize=(1.5 + 1.4 * len(ok), 4.5))
     ax.boxplot([r["times_ms"] for r in ok])
     ax.set_xticks(range(1, len(ok) + 1))
-    ax.set_xticklabels([f"{r['model']}\nt{r['threads']} {'xnn' if r['xnnpack'] else 'ref'}" for r in ok],
-                       fontsize=8)
+    ax.set_xticklabels([r["model"].replace("/", "/\n") + f"\n{r['threads']} thr, XNNPACK {'on' if r['xnnpack'] else 'off'}"
+                        for r in ok], fontsize=7)
     ax.set_ylabel("latency of one invoke (ms)")
     ax.set_title("Latency distribution per model")
     fig.tight_layout()

@@ -6,10 +6,14 @@ Three ways to reach the device:
   adb     `adb shell` runs a Python that the shell user can execute (a rooted phone, an
           Android board image with Python, or a Python unpacked under /data/local/tmp;
           give it with --python). Files go to /data/local/tmp/tinybert_bench.
-  termux  a stock phone with Termux: in Termux run `pkg install python openssh`,
-          `pip install numpy ai-edge-litert`, `passwd` and `sshd`; this script forwards
-          Termux's sshd port over USB (`adb forward tcp:8022 tcp:8022`) and uses ssh/scp.
-          (Termux's Python lives in the app's private folder: `adb shell` cannot run it.)
+  termux  a stock phone with Termux. ai-edge-litert ships glibc (manylinux) wheels only,
+          and Termux is built on Android's bionic libc, so the benchmark runs in a Debian
+          guest: `pkg install proot-distro && proot-distro install debian`, then in
+          `proot-distro login debian`: `apt install python3-venv openssh-server`,
+          `python3 -m venv ~/venv && ~/venv/bin/pip install numpy ai-edge-litert`,
+          `passwd`, `mkdir -p /run/sshd && /usr/sbin/sshd -p 8022`. This script forwards
+          that port over USB (`adb forward tcp:8022 tcp:8022`) and uses ssh/scp with
+          --python '~/venv/bin/python'.
   ssh     a board (Raspberry Pi, Jetson, any Linux) with python3, numpy, ai-edge-litert.
 
 It copies bench.py and, for each model, the .tflite file(s) with their model.json and
@@ -17,7 +21,7 @@ vocabulary (nothing else from the folder), runs the benchmark there, and pulls
 result.json / result.md back. With --dry-run, or when no device answers, it prints the
 exact commands instead of running them (exit status 3 when no device was found).
 
-    python export/run_on_device.py termux runs/demo/int8 runs/demo/fp32 -- --threads 1 2 4
+    python export/run_on_device.py termux --python '~/venv/bin/python' runs/demo -- --threads 1 2 4
     python export/run_on_device.py ssh --host pi@raspberrypi.local runs/demo --out pi.json
     python export/run_on_device.py adb --python /data/local/tmp/py/bin/python3 runs/demo --dry-run
 """
@@ -68,6 +72,11 @@ def model_files(path):
     return os.path.basename(os.path.abspath(folder)), files
 
 
+def quote_home(word):
+    """Shell-quote a word but leave a leading `~/` to the remote shell to expand."""
+    return "~/" + shlex.quote(word[2:]) if word.startswith("~/") else shlex.quote(word)
+
+
 def plan(args):
     """The commands to run, in order, as argument lists."""
     remote = args.remote_dir or ("/data/local/tmp/tinybert_bench" if args.mode == "adb" else "tinybert_bench")
@@ -82,7 +91,8 @@ def plan(args):
         uploads.append((f"{remote}/models/{name}", files))
         bench_models += ([f"models/{name}"] if os.path.isdir(path)
                          else [f"models/{name}/{os.path.basename(path)}"])
-    run = " ".join(["cd", shlex.quote(remote), "&&", shlex.quote(args.python), "bench.py"]
+    run = " ".join(["cd", shlex.quote(remote), "&&"] + [quote_home(w) for w in shlex.split(args.python)]
+                   + ["bench.py"]
                    + [shlex.quote(m) for m in bench_models]
                    + ["--json", "result.json", "--markdown", "result.md"]
                    + [shlex.quote(a) for a in args.bench_args])
@@ -137,7 +147,8 @@ def main(argv=None):
     p.add_argument("--serial", help="adb device serial (adb -s)")
     p.add_argument("--host", help="ssh destination, user@host (ssh mode; termux: localhost)")
     p.add_argument("--port", type=int, help=f"ssh port (default 22; termux {TERMUX_PORT})")
-    p.add_argument("--python", default="python3", help="Python on the device (default python3)")
+    p.add_argument("--python", default="python3",
+                   help="Python command on the device (default python3; a leading ~/ is expanded there)")
     p.add_argument("--remote-dir", help="working folder on the device")
     p.add_argument("--out", default="bench_device.json", help="where the pulled JSON goes")
     p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")

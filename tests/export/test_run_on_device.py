@@ -79,11 +79,13 @@ def test_ssh_and_termux_dry_runs(model_dir):
         ["scp", "-P", "22", "pi@board:tinybert_bench/result.json", "bench_device.json"],
         ["scp", "-P", "22", "pi@board:tinybert_bench/result.md", "bench_device.md"],
     ]
-    done = run(["termux", "int8", "--dry-run"], model_dir.parent)
+    done = run(["termux", "int8", "--python", "~/venv/bin/python", "--dry-run"], model_dir.parent)
     lines = [shlex.split(line) for line in done.stdout.splitlines()]
     assert lines[0] == ["adb", "forward", "tcp:8022", "tcp:8022"]
     assert lines[1] == ["ssh", "-p", "8022", "localhost", "mkdir -p tinybert_bench/models/int8"]
     assert all(cmd[0] in ("ssh", "scp") for cmd in lines[1:])
+    # The guest's venv Python, with ~ left for the remote shell to expand.
+    assert lines[4][-1].startswith("cd tinybert_bench && ~/venv/bin/python bench.py models/int8 ")
 
 
 def test_no_device_prints_the_commands_and_exits_3(model_dir, tmp_path):

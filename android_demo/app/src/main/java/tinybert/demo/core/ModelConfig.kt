@@ -9,6 +9,8 @@ package tinybert.demo.core
  * @param sequenceLength the model's fixed input length.
  * @param lowercase / stripAccents the tokenizer switches the model was trained with.
  * @param inputNames signature input names for token ids, segment ids and padding mask.
+ * @param outputName signature output holding the logits.
+ * @param outputScale / outputZeroPoint quantization of an int8 output (null: float output).
  */
 data class ModelConfig(
     val labels: List<String>,
@@ -17,6 +19,9 @@ data class ModelConfig(
     val lowercase: Boolean = true,
     val stripAccents: Boolean = false,
     val inputNames: InputNames = InputNames(),
+    val outputName: String = "logits",
+    val outputScale: Float? = null,
+    val outputZeroPoint: Int = 0,
 ) {
     init {
         require(labels.isNotEmpty()) { "model.json: 'labels' is empty" }
