@@ -21,6 +21,7 @@ vocabulary, ids are drawn inside the vocabulary size read from the embedding tab
 Models with tensorflow-text custom ops (tokenizer in the graph) are fed raw text when
 `tensorflow_text` is importable, and reported as skipped otherwise.
 """
+
 import argparse
 import collections
 import json
@@ -107,20 +108,30 @@ class MiniWordPiece:
 
     def words(self, text):
         if self.strip_accents:
-            text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+            text = "".join(
+                c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
+            )
         words, word = [], []
         for ch in text:
             cat = unicodedata.category(ch)
             if ch.isspace() or cat in ("Cc", "Cf"):
                 words.append("".join(word))
                 word = []
-            elif cat.startswith("P") or (ch.isascii() and not ch.isalnum()) or 0x4E00 <= ord(ch) <= 0x9FFF:
+            elif (
+                cat.startswith("P")
+                or (ch.isascii() and not ch.isalnum())
+                or 0x4E00 <= ord(ch) <= 0x9FFF
+            ):
                 words += ["".join(word), ch]
                 word = []
             else:
                 word.append(ch)
         words = [w for w in words + ["".join(word)] if w]
-        return [unicodedata.normalize("NFKC", w).casefold() for w in words] if self.lowercase else words
+        return (
+            [unicodedata.normalize("NFKC", w).casefold() for w in words]
+            if self.lowercase
+            else words
+        )
 
     def encode_word(self, word):
         if len(word.encode("utf-8")) > 100:
@@ -143,7 +154,11 @@ class MiniWordPiece:
         """[CLS] ids [SEP] + [PAD] to seq_len: (token ids, segment ids, padding mask)."""
         ids = [self.vocab["[CLS]"]] + ids[: max(seq_len - 2, 0)] + [self.vocab["[SEP]"]]
         n = len(ids)
-        return (ids + [self.vocab["[PAD]"]] * (seq_len - n), [0] * seq_len, [1] * n + [0] * (seq_len - n))
+        return (
+            ids + [self.vocab["[PAD]"]] * (seq_len - n),
+            [0] * seq_len,
+            [1] * n + [0] * (seq_len - n),
+        )
 
 
 # -------------------------------------------------------------------------- inputs
@@ -175,7 +190,11 @@ def embedding_rows(interp, tensor_index):
             ins = [int(i) for i in op["inputs"]]
             if op["op_name"] == "GATHER" and len(ins) > 1 and ins[1] in frontier:
                 return int(interp._get_tensor_details(ins[0], 0)["shape"][0])
-            if op["op_name"] in ("CAST", "RESHAPE", "EXPAND_DIMS", "SQUEEZE") and ins and ins[0] in frontier:
+            if (
+                op["op_name"] in ("CAST", "RESHAPE", "EXPAND_DIMS", "SQUEEZE")
+                and ins
+                and ins[0] in frontier
+            ):
                 nxt.update(int(o) for o in op["outputs"])
         frontier = nxt
     return None
@@ -187,8 +206,15 @@ def make_feeds(interp, details, sidecar, texts, random_ids, rng):
     info = {"roles": roles, "dtypes": {n: np.dtype(d["dtype"]).name for n, d in details.items()}}
     if any(np.dtype(d["dtype"]).kind in "OS" for d in details.values()):  # tokenizer in the graph
         info["source"] = "raw_text"
-        return [{n: np.array([t.encode()] * int(np.prod(d["shape"])), dtype=object).reshape(d["shape"])
-                 for n, d in details.items()} for t in texts], info
+        return [
+            {
+                n: np.array([t.encode()] * int(np.prod(d["shape"])), dtype=object).reshape(
+                    d["shape"]
+                )
+                for n, d in details.items()
+            }
+            for t in texts
+        ], info
     tokens = [n for n, r in roles.items() if r == "tokens"] or list(details)[:1]
     seq_len = int(details[tokens[0]]["shape"][-1])
     vocab_file = sidecar.get("vocab_file")
@@ -197,17 +223,25 @@ def make_feeds(interp, details, sidecar, texts, random_ids, rng):
     if vocab_file and not random_ids:
         if not os.path.isfile(vocab_file):
             raise BenchError(f"{sidecar['_path']}: vocab_file {vocab_file} not found")
-        tok = MiniWordPiece(vocab_file, sidecar.get("lowercase", True), sidecar.get("strip_accents", False))
+        tok = MiniWordPiece(
+            vocab_file, sidecar.get("lowercase", True), sidecar.get("strip_accents", False)
+        )
         rows = embedding_rows(interp, details[tokens[0]]["index"])
         if rows and len(tok.vocab) > rows:
-            raise BenchError(f"{vocab_file}: {len(tok.vocab)} tokens but the model embeds only {rows}")
+            raise BenchError(
+                f"{vocab_file}: {len(tok.vocab)} tokens but the model embeds only {rows}"
+            )
         packed = [tok.pack(tok.encode(t), seq_len) for t in texts]
         vocab_size, unk = len(tok.vocab), tok.vocab["[UNK]"]
         info["source"] = "texts"
     else:
-        vocab_size = sidecar.get("vocab_size") or embedding_rows(interp, details[tokens[0]]["index"])
+        vocab_size = sidecar.get("vocab_size") or embedding_rows(
+            interp, details[tokens[0]]["index"]
+        )
         if not vocab_size:
-            raise BenchError("cannot tell the vocabulary size: give the model a model.json with vocab_file")
+            raise BenchError(
+                "cannot tell the vocabulary size: give the model a model.json with vocab_file"
+            )
         # BERT vocabularies keep [PAD] 0, [unused] rows, [CLS] 101, [SEP] 102 below id 1000.
         low, cls, sep = (1000, 101, 102) if vocab_size > 2000 else (1, 1, 2)
         packed = []
@@ -218,14 +252,24 @@ def make_feeds(interp, details, sidecar, texts, random_ids, rng):
         unk = None
         info["source"] = "random_ids"
     real = [i for ids, _, mask in packed for i, m in zip(ids, mask) if m]
-    info.update(vocab_size=int(vocab_size), sequence_length=seq_len, num_sequences=len(packed),
-                token_id_min=int(min(real)), token_id_max=int(max(real)),
-                unk_fraction=round(sum(i == unk for i in real) / len(real), 4),
-                first_token_ids=[int(i) for i in packed[0][0]])
+    info.update(
+        vocab_size=int(vocab_size),
+        sequence_length=seq_len,
+        num_sequences=len(packed),
+        token_id_min=int(min(real)),
+        token_id_max=int(max(real)),
+        unk_fraction=round(sum(i == unk for i in real) / len(real), 4),
+        first_token_ids=[int(i) for i in packed[0][0]],
+    )
     feeds = []
     for ids, seg, mask in packed:
         by_role = {"tokens": ids, "segments": seg, "mask": mask, None: [0] * seq_len}
-        feeds.append({n: to_dtype(by_role[roles[n]] if n not in tokens else ids, d) for n, d in details.items()})
+        feeds.append(
+            {
+                n: to_dtype(by_role[roles[n]] if n not in tokens else ids, d)
+                for n, d in details.items()
+            }
+        )
     return feeds, info
 
 
@@ -259,9 +303,14 @@ def delegation(interp):
     def count(nodes):
         return dict(sorted(collections.Counter(op["op_name"] for op in nodes).items()))
 
-    return {"total": len(original), "by_type": count(original), "delegated": len(taken),
-            "partitions": partitions, "delegated_by_type": count(op for op in original if op["index"] in taken),
-            "not_delegated_by_type": count(op for op in original if op["index"] not in taken)}
+    return {
+        "total": len(original),
+        "by_type": count(original),
+        "delegated": len(taken),
+        "partitions": partitions,
+        "delegated_by_type": count(op for op in original if op["index"] in taken),
+        "not_delegated_by_type": count(op for op in original if op["index"] not in taken),
+    }
 
 
 def memory_mb():
@@ -301,16 +350,25 @@ def serve(spec):
     with open(spec["path"], "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
         custom = custom_ops(m)
     resolver = litert.OpResolverType
-    kwargs = {"model_path": spec["path"], "num_threads": spec["threads"],
-              "experimental_op_resolver_type": resolver.AUTO if spec["xnnpack"]
-              else resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
+    kwargs = {
+        "model_path": spec["path"],
+        "num_threads": spec["threads"],
+        "experimental_op_resolver_type": resolver.AUTO
+        if spec["xnnpack"]
+        else resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    }
     factory = litert.Interpreter
     if custom:
         try:
             import tensorflow_text  # registrar for tokenizer ops; pulls in TensorFlow
         except ImportError as err:
-            return emit({"status": "skipped", "reason": f"custom ops {', '.join(custom)} need "
-                         f"tensorflow_text's TFLite registrar, not importable here ({err})"})
+            return emit(
+                {
+                    "status": "skipped",
+                    "reason": f"custom ops {', '.join(custom)} need "
+                    f"tensorflow_text's TFLite registrar, not importable here ({err})",
+                }
+            )
         factory = litert.InterpreterWithCustomOps
         kwargs["custom_op_registerers"] = tensorflow_text.tflite_registrar.SELECT_TFTEXT_OPS
     rss_before, _, _ = memory_mb()
@@ -346,12 +404,25 @@ def serve(spec):
     if labels and len(labels) == out.size:
         probs = np.exp(out - out.max())
         probs /= probs.sum()
-        prediction = {"text": spec["texts"][0], "label": labels[int(probs.argmax())],
-                      "probability": round(float(probs.max()), 4)}
+        prediction = {
+            "text": spec["texts"][0],
+            "label": labels[int(probs.argmax())],
+            "probability": round(float(probs.max()), 4),
+        }
     for i in range(spec["warmup"]):
         run(i + 1)
-    emit({"status": "ok", "custom_ops": custom, "init_ms": init_ms, "first_inference_ms": first_ms, "inputs": info,
-          "ops": delegation(interp), "prediction": prediction, "rss_before_load_mb": rss_before})
+    emit(
+        {
+            "status": "ok",
+            "custom_ops": custom,
+            "init_ms": init_ms,
+            "first_inference_ms": first_ms,
+            "inputs": info,
+            "ops": delegation(interp),
+            "prediction": prediction,
+            "rss_before_load_mb": rss_before,
+        }
+    )
     done = spec["warmup"] + 1
     for line in sys.stdin:
         if line.startswith("run "):  # one untimed run first: another process ran in between
@@ -370,10 +441,14 @@ class Worker:
 
     def __init__(self, spec):
         self.spec, self.result, self.times = spec, {}, []
-        self.log = open(spec["log"], "w")
+        self.log = open(spec["log"], "w")  # noqa: SIM115 - the worker's stderr while it lives
         self.proc = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
 
     def ask(self, line=None):
         try:
@@ -397,20 +472,42 @@ class Worker:
 def summarize(times):
     t = np.asarray(times)
     p50, p90, p99 = np.percentile(t, [50, 90, 99])
-    return {"runs": int(t.size), "mean": float(t.mean()), "std": float(t.std(ddof=1)) if t.size > 1 else 0.0,
-            "min": float(t.min()), "max": float(t.max()), "p50": float(p50), "p90": float(p90), "p99": float(p99)}
+    return {
+        "runs": int(t.size),
+        "mean": float(t.mean()),
+        "std": float(t.std(ddof=1)) if t.size > 1 else 0.0,
+        "min": float(t.min()),
+        "max": float(t.max()),
+        "p50": float(p50),
+        "p90": float(p90),
+        "p99": float(p99),
+    }
 
 
 def benchmark(models, args, texts, log_dir, schedule):
     """Measure every (model, threads, xnnpack) config; returns result dicts in order and
     appends to `schedule` the config index of each round-robin turn."""
-    specs = [{"path": os.path.abspath(m), "threads": t, "xnnpack": x, "warmup": args.warmup,
-              "texts": texts, "random_ids": args.random_ids, "seed": args.seed,
-              "log": os.path.join(log_dir, f"worker_{i}_{t}_{int(x)}.log")}
-             for i, m in enumerate(models) for t in args.threads for x in args.xnnpack]
+    specs = [
+        {
+            "path": os.path.abspath(m),
+            "threads": t,
+            "xnnpack": x,
+            "warmup": args.warmup,
+            "texts": texts,
+            "random_ids": args.random_ids,
+            "seed": args.seed,
+            "log": os.path.join(log_dir, f"worker_{i}_{t}_{int(x)}.log"),
+        }
+        for i, m in enumerate(models)
+        for t in args.threads
+        for x in args.xnnpack
+    ]
     workers = []
     for spec in specs:  # load one at a time, so load times are not contended
-        print(f"loading {spec['path']} threads={spec['threads']} xnnpack={spec['xnnpack']}", file=sys.stderr)
+        print(
+            f"loading {spec['path']} threads={spec['threads']} xnnpack={spec['xnnpack']}",
+            file=sys.stderr,
+        )
         w = Worker(spec)
         try:
             w.result = w.ask()
@@ -432,22 +529,45 @@ def benchmark(models, args, texts, log_dir, schedule):
     results = []
     for w in workers:
         path = w.spec["path"]
-        res = {"model": os.path.basename(path) if unique else os.path.relpath(path, root), "path": path,
-               "size_bytes": os.path.getsize(path), "threads": w.spec["threads"],
-               "xnnpack": w.spec["xnnpack"], "reason": None, **w.result}
+        res = {
+            "model": os.path.basename(path) if unique else os.path.relpath(path, root),
+            "path": path,
+            "size_bytes": os.path.getsize(path),
+            "threads": w.spec["threads"],
+            "xnnpack": w.spec["xnnpack"],
+            "reason": None,
+            **w.result,
+        }
         if w in live:
             memory = w.ask("done")
             res["latency_ms"], res["times_ms"] = summarize(w.times), w.times
-            res["memory_mb"] = {"rss_before_load": res.pop("rss_before_load_mb"),
-                                "peak_rss": memory["peak_rss_mb"], "source": memory["memory_source"]}
+            res["memory_mb"] = {
+                "rss_before_load": res.pop("rss_before_load_mb"),
+                "peak_rss": memory["peak_rss_mb"],
+                "source": memory["memory_source"],
+            }
         w.proc.wait()
         results.append(res)
     return results
 
 
 # -------------------------------------------------------------------------- output
-COLUMNS = ("model", "threads", "XNNPACK", "init ms", "1st ms", "mean", "std", "min",
-           "p50", "p90", "p99", "peak MiB", "ops on XNNPACK", "p50 vs 1st")
+COLUMNS = (
+    "model",
+    "threads",
+    "XNNPACK",
+    "init ms",
+    "1st ms",
+    "mean",
+    "std",
+    "min",
+    "p50",
+    "p90",
+    "p99",
+    "peak MiB",
+    "ops on XNNPACK",
+    "p50 vs 1st",
+)
 
 
 def rows(results):
@@ -459,39 +579,67 @@ def rows(results):
             yield head + [f"{r['status'].upper()}: {r['reason']}"]
             continue
         lat, ops = r["latency_ms"], r["ops"]
-        yield head + [f"{r['init_ms']:.1f}", f"{r['first_inference_ms']:.2f}"] + [
-            f"{lat[k]:.3f}" for k in ("mean", "std", "min", "p50", "p90", "p99")] + [
-            f"{r['memory_mb']['peak_rss']:.1f}",
-            f"{ops['delegated']}/{ops['total']} ({ops['partitions']} part.)", f"{lat['p50'] / base:.2f}x"]
+        yield (
+            head
+            + [f"{r['init_ms']:.1f}", f"{r['first_inference_ms']:.2f}"]
+            + [f"{lat[k]:.3f}" for k in ("mean", "std", "min", "p50", "p90", "p99")]
+            + [
+                f"{r['memory_mb']['peak_rss']:.1f}",
+                f"{ops['delegated']}/{ops['total']} ({ops['partitions']} part.)",
+                f"{lat['p50'] / base:.2f}x",
+            ]
+        )
 
 
 def terminal_table(results):
     table = [list(COLUMNS)] + list(rows(results))
-    widths = [max(len(r[i]) for r in table if i < len(r) and len(r) == len(COLUMNS)) for i in range(len(COLUMNS))]
+    widths = [
+        max(len(r[i]) for r in table if i < len(r) and len(r) == len(COLUMNS))
+        for i in range(len(COLUMNS))
+    ]
     lines = []
     for r in table:
-        lines.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
-                     if len(r) == len(COLUMNS) else "  ".join(r))
+        lines.append(
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+            if len(r) == len(COLUMNS)
+            else "  ".join(r)
+        )
     return "\n".join(lines)
 
 
 def markdown(report):
     env, s = report["environment"], report["settings"]
-    out = [f"Device: {env['machine']} ({env['platform']}, {env['cpu_count']} CPUs), Python {env['python']}, "
-           f"ai-edge-litert {env['ai_edge_litert']}. {s['runs']} timed runs of `Interpreter.invoke()` after "
-           f"{s['warmup']} warm-up runs per model, batch 1, interleaved round-robin ({s['chunk']} runs per "
-           "turn); times in ms; peak MiB is the process's peak resident memory.", "",
-           "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    out = [
+        (
+            f"Device: {env['machine']} ({env['platform']}, {env['cpu_count']} CPUs), "
+            f"Python {env['python']}, ai-edge-litert {env['ai_edge_litert']}. {s['runs']} timed "
+            f"runs of `Interpreter.invoke()` after {s['warmup']} warm-up runs per model, batch 1, "
+            f"interleaved round-robin ({s['chunk']} runs per turn); times in ms; peak MiB is the "
+            "process's peak resident memory."
+        ),
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
     for r in rows(report["results"]):
         out.append("| " + " | ".join(r + [""] * (len(COLUMNS) - len(r))) + " |")
-    out += ["", "| model | threads | XNNPACK | ops | not on XNNPACK | inputs |", "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "| model | threads | XNNPACK | ops | not on XNNPACK | inputs |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in report["results"]:
         if r["status"] == "ok":
             ops, i = r["ops"], r["inputs"]
             left = ", ".join(f"{k} {v}" for k, v in ops["not_delegated_by_type"].items()) or "none"
-            ids = f"{i['source']}: ids {i.get('token_id_min')}..{i.get('token_id_max')} < {i.get('vocab_size')}"
-            out.append(f"| {r['model']} | {r['threads']} | {'on' if r['xnnpack'] else 'off'} | "
-                       f"{ops['total']} | {left} | {ids} |")
+            ids = (
+                f"{i['source']}: ids {i.get('token_id_min')}..{i.get('token_id_max')}"
+                f" < {i.get('vocab_size')}"
+            )
+            out.append(
+                f"| {r['model']} | {r['threads']} | {'on' if r['xnnpack'] else 'off'} | "
+                f"{ops['total']} | {left} | {ids} |"
+            )
     return "\n".join(out) + "\n"
 
 
@@ -509,8 +657,14 @@ def plot(results, path):
     fig, ax = plt.subplots(figsize=(1.5 + 1.4 * len(ok), 4.5))
     ax.boxplot([r["times_ms"] for r in ok])
     ax.set_xticks(range(1, len(ok) + 1))
-    ax.set_xticklabels([r["model"].replace("/", "/\n") + f"\n{r['threads']} thr, XNNPACK {'on' if r['xnnpack'] else 'off'}"
-                        for r in ok], fontsize=7)
+    ax.set_xticklabels(
+        [
+            r["model"].replace("/", "/\n")
+            + f"\n{r['threads']} thr, XNNPACK {'on' if r['xnnpack'] else 'off'}"
+            for r in ok
+        ],
+        fontsize=7,
+    )
     ax.set_ylabel("latency of one invoke (ms)")
     ax.set_title("Latency distribution per model")
     fig.tight_layout()
@@ -526,22 +680,38 @@ def environment():
         litert = version("ai-edge-litert")
     except Exception:  # noqa: BLE001 - metadata missing on some installs
         litert = "unknown"
-    return {"machine": platform.machine(), "platform": platform.platform(), "python": platform.python_version(),
-            "cpu_count": os.cpu_count(), "numpy": np.__version__, "ai_edge_litert": litert,
-            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    return {
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "numpy": np.__version__,
+        "ai_edge_litert": litert,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("models", nargs="+", help=".tflite files or folders holding them")
     p.add_argument("--runs", type=int, default=50, help="timed runs per model (default 50)")
-    p.add_argument("--warmup", type=int, default=10, help="untimed runs after the first (default 10)")
+    p.add_argument(
+        "--warmup", type=int, default=10, help="untimed runs after the first (default 10)"
+    )
     p.add_argument("--threads", type=int, nargs="+", default=[1], help="thread counts, e.g. 1 2 4")
-    p.add_argument("--xnnpack", choices=("on", "off", "both"), default="on", help="XNNPACK delegate")
+    p.add_argument(
+        "--xnnpack", choices=("on", "off", "both"), default="on", help="XNNPACK delegate"
+    )
     p.add_argument("--no-xnnpack", action="store_true", help="same as --xnnpack off")
-    p.add_argument("--chunk", type=int, default=5, help="runs per turn in the round-robin (default 5)")
-    p.add_argument("--texts", help="file with one sample text per line (default: built-in sentences)")
-    p.add_argument("--random-ids", action="store_true", help="ids drawn inside the vocabulary, not texts")
+    p.add_argument(
+        "--chunk", type=int, default=5, help="runs per turn in the round-robin (default 5)"
+    )
+    p.add_argument(
+        "--texts", help="file with one sample text per line (default: built-in sentences)"
+    )
+    p.add_argument(
+        "--random-ids", action="store_true", help="ids drawn inside the vocabulary, not texts"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="write the full report (with every timing) here")
     p.add_argument("--markdown", help="write the tables as markdown here")
@@ -549,7 +719,9 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if min(args.runs, args.chunk, *args.threads) < 1 or args.warmup < 0:
         p.error("--runs, --chunk and --threads must be >= 1, --warmup >= 0")
-    args.xnnpack = {"on": [True], "off": [False], "both": [True, False]}["off" if args.no_xnnpack else args.xnnpack]
+    args.xnnpack = {"on": [True], "off": [False], "both": [True, False]}[
+        "off" if args.no_xnnpack else args.xnnpack
+    ]
     return args
 
 
@@ -577,10 +749,20 @@ def main(argv=None):
     schedule = []
     with tempfile.TemporaryDirectory(prefix="bench_") as log_dir:
         results = benchmark(models, args, texts, log_dir, schedule)
-    report = {"environment": environment(), "results": results, "schedule": schedule,
-              "settings": {"runs": args.runs, "warmup": args.warmup, "threads": args.threads,
-                           "xnnpack": args.xnnpack, "chunk": args.chunk, "interleaved": True,
-                           "inputs": "random_ids" if args.random_ids else "texts"}}
+    report = {
+        "environment": environment(),
+        "results": results,
+        "schedule": schedule,
+        "settings": {
+            "runs": args.runs,
+            "warmup": args.warmup,
+            "threads": args.threads,
+            "xnnpack": args.xnnpack,
+            "chunk": args.chunk,
+            "interleaved": True,
+            "inputs": "random_ids" if args.random_ids else "texts",
+        },
+    }
     print(terminal_table(results))
     if args.plot:
         report["plot"] = plot(results, args.plot)

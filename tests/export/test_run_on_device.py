@@ -1,5 +1,6 @@
 """export/run_on_device.py: the exact commands it plans, dry run and no-device fallback,
 and a real run against a fake `adb` that records what it was asked to do."""
+
 import json
 import os
 import shlex
@@ -34,15 +35,24 @@ def model_dir(tmp_path):
     folder = tmp_path / "int8"
     folder.mkdir()
     (folder / "model.tflite").write_bytes(b"TFL3")
-    (folder / "model.json").write_text(json.dumps({"vocab_file": "vocab.txt", "labels": ["a", "b"]}))
+    (folder / "model.json").write_text(
+        json.dumps({"vocab_file": "vocab.txt", "labels": ["a", "b"]})
+    )
     (folder / "vocab.txt").write_text("[PAD]\n[UNK]\n")
     (folder / "checkpoint.weights.h5").write_bytes(b"big")
     return folder
 
 
 def run(args, cwd, env=None):
-    return subprocess.run([sys.executable, RUNNER, *args], capture_output=True, text=True, cwd=str(cwd),
-                          env=env or dict(os.environ), timeout=120)
+    return subprocess.run(
+        [sys.executable, RUNNER, *args],
+        capture_output=True,
+        text=True,
+        cwd=str(cwd),
+        env=env or dict(os.environ),
+        timeout=120,
+        check=False,
+    )
 
 
 def expected_adb(serial="FAKE123", python="/data/local/tmp/py/bin/python3"):
@@ -50,17 +60,48 @@ def expected_adb(serial="FAKE123", python="/data/local/tmp/py/bin/python3"):
     return [
         adb + ["shell", f"mkdir -p {REMOTE}/models/int8"],
         adb + ["push", BENCH, f"{REMOTE}/bench.py"],
-        adb + ["push", "int8/model.tflite", "int8/model.json", "int8/vocab.txt", f"{REMOTE}/models/int8/"],
-        adb + ["shell", f"cd {REMOTE} && {python} bench.py models/int8 --json result.json "
-                        "--markdown result.md --threads 1 2 --runs 100"],
+        adb
+        + [
+            "push",
+            "int8/model.tflite",
+            "int8/model.json",
+            "int8/vocab.txt",
+            f"{REMOTE}/models/int8/",
+        ],
+        adb
+        + [
+            "shell",
+            (
+                f"cd {REMOTE} && {python} bench.py models/int8 --json result.json "
+                "--markdown result.md --threads 1 2 --runs 100"
+            ),
+        ],
         adb + ["pull", f"{REMOTE}/result.json", "out.json"],
         adb + ["pull", f"{REMOTE}/result.md", "out.md"],
     ]
 
 
 def test_adb_dry_run_prints_the_exact_commands(model_dir):
-    done = run(["adb", "int8", "--serial", "FAKE123", "--python", "/data/local/tmp/py/bin/python3",
-                "--out", "out.json", "--dry-run", "--", "--threads", "1", "2", "--runs", "100"], model_dir.parent)
+    done = run(
+        [
+            "adb",
+            "int8",
+            "--serial",
+            "FAKE123",
+            "--python",
+            "/data/local/tmp/py/bin/python3",
+            "--out",
+            "out.json",
+            "--dry-run",
+            "--",
+            "--threads",
+            "1",
+            "2",
+            "--runs",
+            "100",
+        ],
+        model_dir.parent,
+    )
     assert done.returncode == 0, done.stderr
     assert [shlex.split(line) for line in done.stdout.splitlines()] == expected_adb()
     assert "checkpoint" not in done.stdout
@@ -72,10 +113,25 @@ def test_ssh_and_termux_dry_runs(model_dir):
     assert [shlex.split(line) for line in done.stdout.splitlines()] == [
         ["ssh", "-p", "22", "pi@board", "mkdir -p tinybert_bench/models/int8"],
         ["scp", "-P", "22", BENCH, "pi@board:tinybert_bench/bench.py"],
-        ["scp", "-P", "22", "int8/model.tflite", "int8/model.json", "int8/vocab.txt",
-         "pi@board:tinybert_bench/models/int8/"],
-        ["ssh", "-p", "22", "pi@board", "cd tinybert_bench && python3 bench.py models/int8/model.tflite "
-                                         "--json result.json --markdown result.md"],
+        [
+            "scp",
+            "-P",
+            "22",
+            "int8/model.tflite",
+            "int8/model.json",
+            "int8/vocab.txt",
+            "pi@board:tinybert_bench/models/int8/",
+        ],
+        [
+            "ssh",
+            "-p",
+            "22",
+            "pi@board",
+            (
+                "cd tinybert_bench && python3 bench.py models/int8/model.tflite "
+                "--json result.json --markdown result.md"
+            ),
+        ],
         ["scp", "-P", "22", "pi@board:tinybert_bench/result.json", "bench_device.json"],
         ["scp", "-P", "22", "pi@board:tinybert_bench/result.md", "bench_device.md"],
     ]
@@ -92,8 +148,26 @@ def test_no_device_prints_the_commands_and_exits_3(model_dir, tmp_path):
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()  # a PATH with no adb on it
     env = dict(os.environ, PATH=str(empty_bin))
-    done = run(["adb", "int8", "--serial", "FAKE123", "--python", "/data/local/tmp/py/bin/python3",
-                "--out", "out.json", "--", "--threads", "1", "2", "--runs", "100"], model_dir.parent, env)
+    done = run(
+        [
+            "adb",
+            "int8",
+            "--serial",
+            "FAKE123",
+            "--python",
+            "/data/local/tmp/py/bin/python3",
+            "--out",
+            "out.json",
+            "--",
+            "--threads",
+            "1",
+            "2",
+            "--runs",
+            "100",
+        ],
+        model_dir.parent,
+        env,
+    )
     assert done.returncode == 3
     assert "adb is not installed" in done.stderr
     assert [shlex.split(line) for line in done.stdout.splitlines()] == expected_adb()
@@ -105,9 +179,29 @@ def test_with_a_device_it_runs_what_the_dry_run_printed(model_dir, tmp_path):
     (fake_bin / "adb").write_text(FAKE_ADB.replace("/usr/bin/env python3", sys.executable))
     (fake_bin / "adb").chmod(0o755)
     log = tmp_path / "adb.log"
-    env = dict(os.environ, PATH=f"{fake_bin}{os.pathsep}{os.environ['PATH']}", FAKE_ADB_LOG=str(log))
-    done = run(["adb", "int8", "--serial", "FAKE123", "--python", "/data/local/tmp/py/bin/python3",
-                "--out", "out.json", "--", "--threads", "1", "2", "--runs", "100"], model_dir.parent, env)
+    env = dict(
+        os.environ, PATH=f"{fake_bin}{os.pathsep}{os.environ['PATH']}", FAKE_ADB_LOG=str(log)
+    )
+    done = run(
+        [
+            "adb",
+            "int8",
+            "--serial",
+            "FAKE123",
+            "--python",
+            "/data/local/tmp/py/bin/python3",
+            "--out",
+            "out.json",
+            "--",
+            "--threads",
+            "1",
+            "2",
+            "--runs",
+            "100",
+        ],
+        model_dir.parent,
+        env,
+    )
     assert done.returncode == 0, done.stderr
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     assert calls[0] == ["adb", "devices"]
