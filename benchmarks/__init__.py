@@ -1,0 +1,1 @@
+"""Comparison benchmarks of the exported student against other runtimes (`make bench`)."""
