@@ -1,0 +1,110 @@
+"""TFLite conversion of the student in each deployable variant (flatbuffer bytes).
+
+    fp32          float graph
+    fp16          float16 weights, float compute
+    int8_dynamic  int8 weights, activations quantized on the fly (dynamic range)
+    int8_ptq      full-integer post-training quantization from a representative dataset
+    int8_qat      QAT ranges; int8 FULLY_CONNECTED / embeddings, float attention core
+                  and norms where XNNPACK has no int8 kernel (the CPU product)
+    int8_full     QAT ranges plus calibration; every op int8, int8 logits (the NPU / DSP
+                  product)
+
+Every variant keeps the `[1, S]` int32 inputs `token_ids`, `segment_ids`,
+`padding_mask` and builtin ops only.
+"""
+
+import itertools
+
+import numpy as np
+import tensorflow as tf
+
+from tinybert_tf.constants import INPUT_NAMES
+from tinybert_tf.lite.signature import serving_function
+from tinybert_tf.quantization import is_quantized, quantize_student
+from tinybert_tf.quantization.calibration import iterate_batches
+
+VARIANTS = ("fp32", "fp16", "int8_dynamic", "int8_ptq", "int8_qat", "int8_full")
+NEEDS_DATA = ("int8_ptq", "int8_full")
+QAT_VARIANTS = ("int8_qat", "int8_full")
+REPRESENTATIVE_SAMPLES = 64  # rows fed to the converter's calibrator
+
+
+class ConversionError(ValueError):
+    """A variant that cannot be made from the given model and data (one-line message)."""
+
+
+def check_variant(variant):
+    if variant not in VARIANTS:
+        raise ConversionError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    return variant
+
+
+def representative_rows(representative_data, limit=REPRESENTATIVE_SAMPLES):
+    """A converter `representative_dataset`: one `{name: int32 [1, S]}` dict per row."""
+
+    def rows():
+        batches = iterate_batches(representative_data)
+        flat = (
+            {name: batch[name][i : i + 1] for name in INPUT_NAMES}
+            for batch in batches
+            for i in range(len(batch[INPUT_NAMES[0]]))
+        )
+        yield from itertools.islice(flat, limit)
+
+    return rows
+
+
+def prepare_model(model, variant, representative_data=None):
+    """The Keras model a variant converts: a QAT variant of a float student is first
+    quantized with `quantize_student` and calibrated (no training), a post-training
+    variant of a QAT student is refused."""
+    check_variant(variant)
+    if variant in QAT_VARIANTS and not is_quantized(model):
+        if representative_data is None:
+            raise ConversionError(
+                f"{variant} from a float student needs representative_data to set its "
+                "activation ranges (or pass a model from quantize_student)"
+            )
+        return quantize_student(model, scheme=variant, representative_data=representative_data)
+    if variant not in QAT_VARIANTS and is_quantized(model):
+        raise ConversionError(f"{variant} is a post-training variant: pass the float student")
+    return model
+
+
+def converter_for(model, variant, sequence_length, representative_data=None):
+    """A configured `tf.lite.TFLiteConverter` for one variant (builtin ops only)."""
+    check_variant(variant)
+    if variant in NEEDS_DATA and representative_data is None:
+        raise ConversionError(f"{variant} needs representative_data (a callable yielding input dicts)")
+    model = prepare_model(model, variant, representative_data)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [serving_function(model, sequence_length)], model
+    )
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if variant == "fp32":
+        return converter
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if variant == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif variant in NEEDS_DATA:
+        converter.representative_dataset = representative_rows(representative_data)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_output_type = tf.int8
+    return converter
+
+
+def convert(model, variant, sequence_length, representative_data=None):
+    """The `.tflite` flatbuffer (bytes) of `model` in `variant` at static shape [1, S]."""
+    return converter_for(model, variant, sequence_length, representative_data).convert()
+
+
+def toy_inputs(sequence_length, vocabulary_size, count=8, seed=0):
+    """Random in-vocabulary input dicts (int32 [1, S]), e.g. for smoke checks."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        ids = rng.integers(1, vocabulary_size, (1, sequence_length)).astype(np.int32)
+        yield {
+            INPUT_NAMES[0]: ids,
+            INPUT_NAMES[1]: np.zeros_like(ids),
+            INPUT_NAMES[2]: np.ones_like(ids),
+        }

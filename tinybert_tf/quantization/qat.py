@@ -1,0 +1,186 @@
+"""`quantize_student`: a trained float student -> its quantization-aware twin (tfmot).
+
+    qat = quantize_student(clf, scheme="int8_qat")   # same inputs, {"logits"} output
+    qat.compile(...); qat.fit(...)                  # plain QAT on labels
+    Distiller(qat, teacher).compile(opt, stage="qat")  # teacher-guided QAT
+    qat.feature_model  # {"logits", "hidden_states", "attention_scores"}, shared weights
+
+How: every student layer with weights is replaced by its quantized twin (same
+constructor, same weights, fake-quant ops placed per scheme; dense layers inside are
+`QuantizeWrapperV2(Dense, DenseQuantizeConfig)`), the twins are annotated with a no-op
+`QuantizeConfig` and the classification head with `DenseQuantizeConfig`, and
+`tfmot.quantization.keras.quantize_apply` builds the trainable QAT graph.
+"""
+
+import tensorflow_model_optimization as tfmot
+import tf_keras
+
+from tinybert_tf.layers.attention_bias import AttentionBias
+from tinybert_tf.layers.embeddings import TinyBertEmbeddings
+from tinybert_tf.layers.encoder_block import TinyBertEncoderBlock
+from tinybert_tf.layers.pooler import Pooler
+from tinybert_tf.quantization.attention_bias import QuantizedAttentionBias
+from tinybert_tf.quantization.calibration import calibrate
+from tinybert_tf.quantization.configs import (
+    DenseQuantizeConfig,
+    EmbeddingQuantizeConfig,
+    NoOpQuantizeConfig,
+)
+from tinybert_tf.quantization.embeddings import QuantizedEmbeddings
+from tinybert_tf.quantization.encoder_block import QuantizedEncoderBlock
+from tinybert_tf.quantization.fake_quant import FakeQuant
+from tinybert_tf.quantization.pooler import QuantizedPooler
+from tinybert_tf.quantization.quantizers import ActivationQuantizer, WeightQuantizer
+from tinybert_tf.quantization.scheme import (
+    FULL_MASK_VALUE,
+    StudentQuantizeScheme,
+    check_scheme,
+    quantizes_core,
+)
+
+TWINS = {
+    AttentionBias: QuantizedAttentionBias,
+    TinyBertEmbeddings: QuantizedEmbeddings,
+    TinyBertEncoderBlock: QuantizedEncoderBlock,
+    Pooler: QuantizedPooler,
+}
+TWIN_CLASSES = tuple(TWINS.values())
+FEATURE_OUTPUTS = ("logits", "hidden_states", "attention_scores")
+
+
+def custom_objects():
+    """Everything `quantize_apply` (or loading a saved QAT model) must deserialize."""
+    classes = [
+        *TWIN_CLASSES,
+        FakeQuant,
+        NoOpQuantizeConfig,
+        DenseQuantizeConfig,
+        EmbeddingQuantizeConfig,
+        WeightQuantizer,
+        ActivationQuantizer,
+    ]
+    return {cls.__name__: cls for cls in classes}
+
+
+class QuantizationError(ValueError):
+    """A model that `quantize_student` cannot quantize (one-line message)."""
+
+
+class QuantizedStudent(tf_keras.Model):
+    """The QAT student: inputs as the float student's, outputs `{"logits"}`.
+
+    `feature_model` shares every weight and also returns the hidden states and the
+    (pre-softmax, masked) attention scores, as `TinyBertTaskModel.feature_model` does,
+    so `Distiller` takes this model as its student unchanged. `scheme` says which
+    int8 product it trains for.
+    """
+
+    def __init__(self, feature_model, scheme, **kwargs):
+        super().__init__(
+            inputs=feature_model.inputs, outputs={"logits": feature_model.output["logits"]}, **kwargs
+        )
+        object.__setattr__(self, "_feature_model", feature_model)  # same layers; not a sub-model
+        self.scheme = scheme
+
+    @property
+    def feature_model(self):
+        return self._feature_model
+
+    def get_config(self):
+        raise NotImplementedError(
+            "QuantizedStudent is rebuilt, not deserialized: save weights and call "
+            "quantize_student on the float student again"
+        )
+
+
+def is_quantized(model):
+    """True for models made by `quantize_student`."""
+    return isinstance(model, QuantizedStudent)
+
+
+def _to_twin(scheme):
+    def clone(layer):
+        config = layer.get_config()
+        if isinstance(layer, AttentionBias) and quantizes_core(scheme):
+            config["mask_value"] = FULL_MASK_VALUE
+        twin = TWINS.get(type(layer))
+        if twin is not None:
+            return twin.from_config({**config, "scheme": scheme})
+        return layer.__class__.from_config(config)
+
+    return clone
+
+
+def _annotate(layer):
+    annotate = tfmot.quantization.keras.quantize_annotate_layer
+    if isinstance(layer, TWIN_CLASSES):
+        return annotate(layer, NoOpQuantizeConfig())
+    if isinstance(layer, tf_keras.layers.Dense):  # the task head
+        return annotate(layer, DenseQuantizeConfig(quantize_output=True))
+    if isinstance(layer, tf_keras.layers.Dropout):  # identity at inference
+        return annotate(layer, NoOpQuantizeConfig())
+    return layer  # inputs and the attention bias stay as they are
+
+
+def _relative(name):
+    """'transformer_layer_0/attention/quant_query/kernel:0' -> 'attention/query/kernel'."""
+    parts = name.split(":")[0].split("/")[1:]
+    return "/".join(p[len("quant_") :] if p.startswith("quant_") else p for p in parts)
+
+
+def copy_float_weights(source, target):
+    """Copies every weight of the float model `source` into its twin `target`, by name.
+
+    Layers are paired by name; inside a layer, weights by their path with the
+    `quant_` prefixes of wrappers removed. Raises if a float weight has no twin.
+    """
+    for layer in source.layers:
+        if not layer.weights:
+            continue
+        twin = target.get_layer(layer.name)
+        by_name = {_relative(w.name): w for w in twin.weights}
+        for weight in layer.weights:
+            key = _relative(weight.name)
+            if key not in by_name or by_name[key].shape != weight.shape:
+                raise QuantizationError(
+                    f"layer {layer.name}: weight {key} {tuple(weight.shape)} has no twin in "
+                    f"the quantized layer ({', '.join(sorted(by_name))})"
+                )
+            by_name[key].assign(weight)
+
+
+def quantize_student(model, scheme="int8_qat", representative_data=None, calibration_steps=8):
+    """A quantization-aware copy of a float `TinyBertClassifier` / `TinyBertTokenClassifier`.
+
+    Args:
+        model: the trained float student (anything with a `feature_model` built on our
+            layers). It is not modified.
+        scheme: "int8_qat" (int8 dense layers, float attention core, for XNNPACK
+            CPUs) or "int8_full" (integer-only graph, for NPU / DSP delegates).
+        representative_data: optional callable returning an iterable of input dicts
+            (int32 [B, S] arrays); when given, `calibration_steps` batches of it set
+            every activation range before any training (otherwise the first training
+            batch does).
+
+    Returns:
+        a `QuantizedStudent` with the float model's weights, trainable with `fit` and
+        usable as a `Distiller` student.
+    """
+    check_scheme(scheme)
+    features = getattr(model, "feature_model", None)
+    if features is None or set(features.output) != set(FEATURE_OUTPUTS):
+        raise QuantizationError(
+            f"quantize_student needs a TinyBertClassifier / TinyBertTokenClassifier, got "
+            f"{type(model).__name__} (no feature_model with {FEATURE_OUTPUTS})"
+        )
+    twin = tf_keras.models.clone_model(features, clone_function=_to_twin(scheme))
+    copy_float_weights(features, twin)
+    annotated = tf_keras.models.clone_model(twin, clone_function=_annotate)
+    with tfmot.quantization.keras.quantize_scope(custom_objects()):
+        qat_features = tfmot.quantization.keras.quantize_apply(
+            annotated, scheme=StudentQuantizeScheme()
+        )
+    student = QuantizedStudent(qat_features, scheme, name=f"{model.name}_{scheme}")
+    if representative_data is not None:
+        calibrate(student, representative_data, steps=calibration_steps)
+    return student
