@@ -189,6 +189,7 @@ def build_vectors(vocab_file):
     """Run keras-hub on every case; returns a list of row dicts (both paths agree)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras_hub
+    import numpy as np
     import tensorflow as tf
 
     all_cases = cases()
@@ -217,14 +218,14 @@ def build_vectors(vocab_file):
             )
         packer = packers[seq_len]
         texts = [text_a] if text_b is None else [text_a, text_b]
-        eager = [[int(i) for i in tok(t)] for t in texts]
+        eager = [np.asarray(tok(t)).astype(int).tolist() for t in texts]
         graph = [graph_ids[(lowercase, strip_accents)][t] for t in texts]
         if eager != graph:
             raise ValueError(
                 f"keras-hub eager and graph tokenizers disagree on {text_a!r}: {eager} vs {graph}"
             )
         ids, segments = packer(tuple(eager) if len(eager) > 1 else eager[0])
-        ids, segments = [int(i) for i in ids], [int(s) for s in segments]
+        ids, segments = np.asarray(ids).tolist(), np.asarray(segments).tolist()
         length = sum(1 for i in ids if i != tok.pad_token_id)
         if any(i == tok.pad_token_id for i in ids[:length]):
             raise ValueError(f"padding inside the packed sequence of {text_a!r}")
