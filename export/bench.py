@@ -218,8 +218,12 @@ def make_feeds(interp, details, sidecar, texts, random_ids, rng):
     tokens = [n for n, r in roles.items() if r == "tokens"] or list(details)[:1]
     seq_len = int(details[tokens[0]]["shape"][-1])
     vocab_file = sidecar.get("vocab_file")
-    if vocab_file and not os.path.isabs(vocab_file):
-        vocab_file = os.path.join(os.path.dirname(sidecar["_path"]), vocab_file)
+    if vocab_file:
+        folder = os.path.dirname(sidecar["_path"])
+        beside = os.path.join(folder, os.path.basename(vocab_file))
+        vocab_file = os.path.join(folder, vocab_file)  # relative to the sidecar; absolute kept
+        if not os.path.isfile(vocab_file) and os.path.isfile(beside):
+            vocab_file = beside  # a host path, copied beside the model on the device
     if vocab_file and not random_ids:
         if not os.path.isfile(vocab_file):
             raise BenchError(f"{sidecar['_path']}: vocab_file {vocab_file} not found")

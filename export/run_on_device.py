@@ -67,6 +67,8 @@ def model_files(path):
                         vocab = json.load(f).get("vocab_file")
                 except (json.JSONDecodeError, AttributeError) as err:
                     raise DeviceError(f"{sidecar}: not a JSON object ({err})") from err
+                if vocab and not os.path.isfile(os.path.join(folder, vocab)):
+                    vocab = os.path.basename(vocab)  # bench.py also looks beside the model
                 vocab = vocab and os.path.join(folder, vocab)
                 if vocab and os.path.isfile(vocab) and vocab not in files:
                     files.append(vocab)

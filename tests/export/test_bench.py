@@ -255,6 +255,21 @@ def test_xnnpack_off_and_threads(models):
     assert r["ops"]["not_delegated_by_type"] == r["ops"]["by_type"]
 
 
+def test_vocab_from_a_host_path_is_found_beside_the_model(models, tmp_path):
+    folder = tmp_path / "copied"  # as run_on_device.py lays it out on the device
+    folder.mkdir()
+    shutil.copy(models["fp32"], folder / "model.tflite")
+    shutil.copy(models["root"] / "models" / "fp32" / "vocab.txt", folder / "vocab.txt")
+    sidecar = {"labels": LABELS, "vocab_file": "/build/host/only/vocab.txt", "lowercase": True}
+    (folder / "model.json").write_text(json.dumps(sidecar))
+    out = tmp_path / "v.json"
+    done = run_bench(models, folder, "--runs", 1, "--json", out)
+    assert done.returncode == 0, done.stderr
+    (r,) = json.loads(out.read_text())["results"]
+    assert r["inputs"]["source"] == "texts"
+    assert r["inputs"]["first_token_ids"] == reference_ids(models["vocab"], bench.SAMPLE_TEXTS[0])
+
+
 def test_random_ids_stay_inside_the_embedding_table(models, tmp_path):
     bare = tmp_path / "bare.tflite"  # no sidecar: the size comes from the embedding table
     shutil.copy(models["fp32"], bare)
