@@ -181,22 +181,24 @@ def to_dtype(values, detail):
     return values.astype(dtype).reshape(detail["shape"])
 
 
+# Ops an id tensor passes through on its way to the embedding lookup (casts, reshapes, and
+# the `where(ids < 0, ids + V, ids)` wrap-around keras-hub exports).
+ID_OPS = {"CAST", "RESHAPE", "EXPAND_DIMS", "SQUEEZE", "LESS", "ADD", "SELECT", "SELECT_V2"}
+
+
 def embedding_rows(interp, tensor_index):
-    """Vocabulary size: rows of the GATHER table indexed (maybe via CAST/RESHAPE) by the input."""
-    ops, frontier = interp._get_ops_details(), {int(tensor_index)}
-    for _ in range(4):
+    """Vocabulary size: rows of the GATHER table that the token input indexes."""
+    ops, seen, frontier = interp._get_ops_details(), set(), {int(tensor_index)}
+    for _ in range(6):
         nxt = set()
         for op in ops:
             ins = [int(i) for i in op["inputs"]]
             if op["op_name"] == "GATHER" and len(ins) > 1 and ins[1] in frontier:
                 return int(interp._get_tensor_details(ins[0], 0)["shape"][0])
-            if (
-                op["op_name"] in ("CAST", "RESHAPE", "EXPAND_DIMS", "SQUEEZE")
-                and ins
-                and ins[0] in frontier
-            ):
+            if op["op_name"] in ID_OPS and frontier.intersection(ins):
                 nxt.update(int(o) for o in op["outputs"])
-        frontier = nxt
+        seen |= frontier
+        frontier = nxt - seen
     return None
 
 
