@@ -8,10 +8,12 @@ from tinybert_tf.pipeline.run import read_json, write_json
 
 
 def _latency_by_path(bench):
-    """model path -> {"p50_ms", "p90_ms"} from export/bench.py's JSON."""
+    """model path -> {"p50_ms", "p90_ms"} from export/bench.py's JSON (XNNPACK on)."""
     out = {}
-    for entry in bench.get("models", []):
-        stats = entry.get("latency_ms", {})
+    for entry in bench.get("results", []):
+        if entry.get("status") != "ok" or not entry.get("xnnpack", True):
+            continue
+        stats = entry["latency_ms"]
         out[os.path.realpath(entry["path"])] = {"p50_ms": stats.get("p50"),
                                                 "p90_ms": stats.get("p90")}
     return out
