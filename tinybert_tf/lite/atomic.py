@@ -1,0 +1,40 @@
+"""Atomic file writes: a crash or a failing writer never leaves a half-written file."""
+
+import os
+import shutil
+import tempfile
+
+
+def atomic_write(path, write, mode="wb"):
+    """Calls `write(file)` on a temporary file in `path`'s folder, then renames it to `path`.
+
+    `os.replace` within one folder is atomic: readers see the old file or the complete
+    new one. If `write` raises, the temporary file is removed and nothing appears (or
+    changes) under `path`. Returns `path`.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, mode) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def write_bytes(path, data):
+    """`data` to `path`, atomically."""
+    return atomic_write(path, lambda f: f.write(data))
+
+
+def copy_file(source, path):
+    """A copy of `source` at `path`, atomically."""
+    with open(source, "rb") as src:
+        return atomic_write(path, lambda f: shutil.copyfileobj(src, f))
