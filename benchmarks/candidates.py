@@ -5,6 +5,7 @@
     onnxruntime_int8      the same student through tf2onnx + ONNX Runtime dynamic int8
     teacher_fp32          the float teacher as TFLite
     floor_int8            only the student's int8 dense matmuls (benchmarks/floor.py)
+    floor_fp32            the same matmuls in float32 (the most int8 can gain on this CPU)
     floor_attention_int8  the floor plus the two int8 attention batch matmuls (optional)
 """
 import dataclasses
@@ -15,7 +16,7 @@ from benchmarks import onnx_twin
 from benchmarks.student import static_sequence_length
 
 MODEL_ORDER = ("int8_student", "fp32_student", "onnxruntime_int8", "teacher_fp32",
-               "floor_int8", "floor_attention_int8")
+               "floor_int8", "floor_fp32", "floor_attention_int8")
 
 
 @dataclasses.dataclass
@@ -106,7 +107,7 @@ def fp32_student(source, sequence_length, out_dir):
 
 def onnx_student(source, sequence_length, out_dir):
     info = onnx_twin.build_onnx_int8(source.model, sequence_length, out_dir,
-                                     stem=f"student_s{sequence_length}")
+                                     stem="student")
     changed = info["activation"] != source.architecture["activation"]
     act = (f"activation {info['activation']} instead of {source.architecture['activation']} "
            f"(tf2onnx cannot convert exact GELU's Erfc)" if changed
@@ -114,7 +115,8 @@ def onnx_student(source, sequence_length, out_dir):
     label = f"ONNX Runtime dynamic int8 ({info['activation']})"
     integer = sum(v for k, v in info["ops"].items() if k in ("MatMulInteger", "DynamicQuantizeMatMul"))
     return Candidate("onnxruntime_int8", label, "onnxruntime", info["path"],
-                     f"tf2onnx opset {onnx_twin.OPSET} + quantize_dynamic (QInt8 weights), "
+                     f"tf2onnx opset {onnx_twin.OPSET} + quantize_dynamic (int8 weights, "
+                     f"reduce_range), "
                      f"{integer} integer matmuls; {act}")
 
 
@@ -147,13 +149,13 @@ def _macs(count):
     return f"{count / 1e6:.1f}M" if count >= 1e5 else f"{count:,}"
 
 
-def floor(source, sequence_length, out_dir, attention=False):
+def floor(source, sequence_length, out_dir, attention=False, int8=True):
     arch = source.architecture
     model = floor_lib.floor_model(arch["num_layers"], arch["hidden_dim"], arch["intermediate_dim"],
                                   sequence_length, num_heads=arch["num_heads"], attention=attention)
-    name = "floor_attention_int8" if attention else "floor_int8"
+    name = "floor_attention_int8" if attention else ("floor_int8" if int8 else "floor_fp32")
     path = _write(os.path.join(out_dir, f"{name}_s{sequence_length}.tflite"),
-                  floor_lib.floor_tflite(model))
+                  floor_lib.floor_tflite(model, int8=int8))
     macs = floor_lib.matmul_macs(arch["num_layers"], arch["hidden_dim"], arch["intermediate_dim"],
                                  sequence_length, attention=attention)
     what = (f"{arch['num_layers']} x (Q, K, V, O [S,{arch['hidden_dim']}]x[{arch['hidden_dim']},"
@@ -163,6 +165,10 @@ def floor(source, sequence_length, out_dir, attention=False):
         return Candidate(name, "floor + attention matmuls (int8)", "litert", path,
                          f"{what} plus int8 QK^T and PV BATCH_MATMULs (not run by XNNPACK); "
                          f"{_macs(macs)} MACs")
+    if not int8:
+        return Candidate(name, "reference: the floor's matmuls in fp32", "litert", path,
+                         "the floor_int8 graph unquantized: fp32 floor / int8 floor is the int8 "
+                         "speed-up of the bare matmuls on this CPU")
     return Candidate(name, "floor: int8 dense matmuls only", "litert", path,
                      f"{what}, chained, int8 in/out, nothing else; {_macs(macs)} MACs")
 
@@ -183,6 +189,7 @@ def build_candidates(source, sequence_length, out_dir, feeds, include_floor_atte
         built["onnxruntime_int8"] = onnx_student(source, sequence_length, out_dir)
     built["teacher_fp32"] = teacher_fp32(source, sequence_length, out_dir, cache)
     built["floor_int8"] = floor(source, sequence_length, out_dir)
+    built["floor_fp32"] = floor(source, sequence_length, out_dir, int8=False)
     if include_floor_attention:
         built["floor_attention_int8"] = floor(source, sequence_length, out_dir, attention=True)
     for key, reason in skipped.items():

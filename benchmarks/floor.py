@@ -28,7 +28,9 @@ EDGE_OPS = ("QUANTIZE", "DEQUANTIZE")
 
 
 def _dense(units, name, seed):
-    init = tf_keras.initializers.TruncatedNormal(stddev=0.02, seed=seed)
+    # LeCun normal (stddev 1/sqrt(fan_in)) keeps activations at unit scale along the chain;
+    # BERT's stddev 0.02 would shrink them to ~1e-14 after a dozen layers.
+    init = tf_keras.initializers.LecunNormal(seed=seed)
     return tf_keras.layers.Dense(units, kernel_initializer=init, name=name)
 
 
@@ -57,8 +59,7 @@ def floor_model(num_layers, hidden_dim, intermediate_dim, sequence_length, num_h
                 attention=False, seed=0):
     """A float tf_keras model [1, S, H] -> [1, S, H] of the student's matmuls (see module doc).
 
-    Weights are random (truncated normal, stddev 0.02 as in the student): latency does
-    not depend on their values.
+    Weights are random (LeCun normal): latency does not depend on their values.
     """
     for name, value in [("num_layers", num_layers), ("hidden_dim", hidden_dim),
                         ("intermediate_dim", intermediate_dim),
@@ -81,11 +82,12 @@ def floor_model(num_layers, hidden_dim, intermediate_dim, sequence_length, num_h
     return tf_keras.Model(inputs, x, name="matmul_floor")
 
 
-def floor_tflite(model, calibration_steps=8, seed=0):
+def floor_tflite(model, int8=True, calibration_steps=8, seed=0):
     """Full-integer int8 TFLite flatbuffer (bytes) of `floor_model(...)`: int8 in and out.
 
     Ranges are calibrated on random normal activations; the values do not matter for
-    latency, only that every tensor gets an int8 scale.
+    latency, only that every tensor gets an int8 scale. `int8=False` converts the same
+    matmuls in float32 (the int8 speed-up of the bare matmuls on this CPU).
     """
     shape = [1, *model.input_shape[1:]]
     rng = np.random.default_rng(seed)
@@ -95,6 +97,8 @@ def floor_tflite(model, calibration_steps=8, seed=0):
             yield [rng.standard_normal(shape).astype(np.float32)]
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if not int8:
+        return converter.convert()
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
