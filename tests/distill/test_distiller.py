@@ -157,6 +157,8 @@ def test_compile_rejects_bad_settings(pair):
         distiller.compile("sgd", stage="prediction", alpha=1.5)
     with pytest.raises(DistillConfigError, match="TeacherFeatures"):
         Distiller(pair[0], lambda inputs: {})
+    with pytest.raises(DistillConfigError, match="distiller.student.save"):
+        distiller.save("distiller.keras")
 
 
 def test_hard_label_mix_without_labels_is_a_clear_error(pair):

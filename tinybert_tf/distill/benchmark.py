@@ -9,7 +9,9 @@ load from other processes hits them alike:
 
     distiller   `Distiller.train_step` (teacher forward + student forward/backward +
                 distillation losses + optimizer update)
-    teacher     the teacher features alone (`TeacherFeatures(model)(inputs)`)
+    teacher     the teacher forward pass alone (`TeacherFeatures(model)(inputs)`),
+                returning what the stage reads: all features for the intermediate
+                stage (pre-softmax scores included), the logits for the prediction stage
     student     the student's own `train_step` on hard labels (cross-entropy, same
                 optimizer)
 
@@ -85,9 +87,19 @@ def _step_functions(student, teacher, stage, jit_compile):
                  loss={"logits": tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True)})
     return {
         "distiller": tf.function(distiller.train_step, jit_compile=jit_compile),
-        "teacher": tf.function(lambda x: teacher(x)["logits"], jit_compile=jit_compile),
+        "teacher": tf.function(lambda x: _teacher_outputs(teacher, x, stage),
+                               jit_compile=jit_compile),
         "student": tf.function(student.train_step, jit_compile=jit_compile),
     }
+
+
+def _teacher_outputs(teacher, x, stage):
+    """What the stage reads from the teacher (tf.function prunes the rest, as it does
+    inside the distiller): every feature for the intermediate stages, logits otherwise."""
+    out = teacher(x)
+    if stage in ("prediction", "qat"):
+        return out["logits"]
+    return {k: out[k] for k in ("hidden_states", "attention_scores", "logits")}
 
 
 def _time(fn, arg, steps):
@@ -128,7 +140,7 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seq", type=int, default=64)
     parser.add_argument("--steps", type=int, default=10, help="steps per timed block")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--stages", default="intermediate,prediction")
     parser.add_argument("--jit", default="off,on", help="jit_compile settings to try")
     parser.add_argument("--json", help="also write the results to this file")

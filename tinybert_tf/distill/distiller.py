@@ -93,6 +93,12 @@ class Distiller(tf_keras.Model):
         """The student's outputs (the distiller predicts what the student predicts)."""
         return self.student(_model_inputs(inputs), training=training)
 
+    def save(self, *args, **kwargs):
+        """Refused: the distiller holds the teacher. Save `distiller.student` instead."""
+        raise DistillConfigError(
+            "Distiller.save: save the student alone with distiller.student.save(path) "
+            "(checkpoints: save_weights or tf.train.Checkpoint)")
+
     # --- configuration -----------------------------------------------------
 
     def compile(self, optimizer="adam", stage="intermediate", temperature=1.0, alpha=1.0,

@@ -18,7 +18,9 @@ epoch ends by default), so a resumed run matches an uninterrupted one when each
 epoch's batches are the same on every pass (a fixed shuffle seed without
 per-iteration reshuffling, or no shuffle).
 """
+import csv
 import importlib.util
+import math
 import os
 import shutil
 
@@ -139,7 +141,10 @@ def run_stage(distiller, stage, train_ds, val_ds, stage_dir, epochs, learning_ra
         monitor, mode = _MONITOR[stage]
         stage_callbacks.append(StudentCheckpoint(
             best_path, monitor=monitor, mode=mode, save_best_only=True,
-            save_weights_only=True))
+            save_weights_only=True,
+            # A resumed stage keeps the best of the epochs logged before the restart.
+            initial_value_threshold=_best_logged(os.path.join(stage_dir, "log.csv"), monitor,
+                                                 mode) if os.path.exists(best_path) else None))
     if tensorboard:
         stage_callbacks.append(
             tf_keras.callbacks.TensorBoard(os.path.join(stage_dir, "tensorboard")))
@@ -186,6 +191,18 @@ class _StageState:
         with open(tmp, "w") as f:
             f.write(self._prefix + "\n")
         os.replace(tmp, self._marker)
+
+
+def _best_logged(csv_path, monitor, mode):
+    """Best `monitor` value in a CSVLogger file, or None."""
+    if not os.path.exists(csv_path):
+        return None
+    with open(csv_path) as f:
+        values = [float(row[monitor]) for row in csv.DictReader(f) if row.get(monitor)]
+    values = [v for v in values if math.isfinite(v)]
+    if not values:
+        return None
+    return min(values) if mode == "min" else max(values)
 
 
 def _steps_per_epoch(ds):
