@@ -108,6 +108,20 @@ class StudentSource:
             return path
         return None
 
+    def qat_model(self):
+        """The run's QAT-trained model (quantize/DONE.json), or None (also when this
+        version of the package cannot load one)."""
+        marker = os.path.join(self.run_dir or "", "quantize", "DONE.json")
+        if self.run_dir is None or not os.path.isfile(marker):
+            return None
+        try:
+            from tinybert_tf.quantization import load_qat_model
+        except ImportError:
+            return None
+
+        with open(marker, encoding="utf-8") as f:
+            return load_qat_model(json.load(f)["qat_model"])
+
     def feeds(self, sequence_length, count=SAMPLE_ARTICLES):
         """`count` single-example input dicts ([1, S] int32) from real BBC News articles,
         tokenized with the teacher's vocabulary (real in-vocabulary ids, S tokens long)."""
