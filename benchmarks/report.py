@@ -129,8 +129,8 @@ def text_table(results):
     lines = [fmt.format(*header), "  ".join("-" * w for w in widths)]
     lines += [fmt.format(*r) for r in rows]
     where = results["ratios_from"]
-    lines += ["", f"Ratios of medians at sequence {where['sequence_length']}, "
-                  f"{where['threads']} thread:"]
+    lines += ["", (f"Ratios of medians at sequence {where['sequence_length']}, "
+                   f"{where['threads']} thread(s):")]
     lines += ["  " + line for line in _ratio_lines(results)]
     return "\n".join(lines)
 
@@ -141,8 +141,8 @@ def markdown_table(results):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     where = results["ratios_from"]
-    lines += ["", f"Median latency at batch 1, one interleaved run. Ratios at sequence "
-                  f"{where['sequence_length']}, {where['threads']} thread:", ""]
+    lines += ["", (f"Median latency at batch 1, one interleaved run. Ratios at sequence "
+                   f"{where['sequence_length']}, {where['threads']} thread(s):"), ""]
     lines += [f"- {line}" for line in _ratio_lines(results)]
     notes = [(info["label"], info.get("notes")) for info in results["models"].values()]
     lines += ["", "Models:", ""] + [f"- **{label}**: {note}" for label, note in notes if note]

@@ -18,8 +18,9 @@ SEQ = 16  # the tiny run's sequence length (tests/benchmarks/conftest.py)
 def results(tiny_run, tmp_path_factory):
     """One comparison at sequence 16, one thread, 3 runs; the run already holds an fp32
     student export, which must be used as it is."""
-    from tinybert_tf.lite.signature import float_tflite
     import tf_keras
+
+    from tinybert_tf.lite.signature import float_tflite
 
     out = tmp_path_factory.mktemp("bench_out")
     student = tf_keras.models.load_model(os.path.join(tiny_run, "distill", "student.keras"),

@@ -2,8 +2,14 @@ import numpy as np
 import pytest
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-from benchmarks.floor import (EDGE_OPS, FLOOR_ATTENTION_OPS, FLOOR_OPS, floor_model, floor_tflite,
-                              matmul_macs)
+from benchmarks.floor import (
+    EDGE_OPS,
+    FLOOR_ATTENTION_OPS,
+    FLOOR_OPS,
+    floor_model,
+    floor_tflite,
+    matmul_macs,
+)
 
 LAYERS, HIDDEN, FFN, SEQ, HEADS = 2, 16, 32, 8, 2
 
@@ -98,9 +104,11 @@ def test_matmul_macs_by_hand():
     assert matmul_macs(4, 312, 1200, 128) == 4 * (4 * 128 * 312 * 312 + 2 * 128 * 312 * 1200)
 
 
-@pytest.mark.parametrize("bad", [dict(num_layers=0), dict(hidden_dim=15, attention=True, num_heads=2),
-                                 dict(sequence_length=2.5)])
+@pytest.mark.parametrize("bad", [{"num_layers": 0},
+                                 {"hidden_dim": 15, "attention": True, "num_heads": 2},
+                                 {"sequence_length": 2.5}])
 def test_bad_floor_config_is_a_value_error(bad):
-    config = dict(num_layers=1, hidden_dim=16, intermediate_dim=32, sequence_length=8, num_heads=2)
+    config = {"num_layers": 1, "hidden_dim": 16, "intermediate_dim": 32, "sequence_length": 8,
+              "num_heads": 2}
     with pytest.raises(ValueError):
         floor_model(**{**config, **bad})
