@@ -29,11 +29,16 @@ KINDS = ("classification", "token_classification")
 SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]")
 
 
+def _dtype_name(dtype):
+    dtype = np.dtype(dtype)
+    return "string" if dtype.kind in "OSU" else dtype.name
+
+
 def _tensor_entry(name, detail):
     scale, zero_point = detail["quantization"]
     return {
         "name": name,
-        "dtype": np.dtype(detail["dtype"]).name,
+        "dtype": _dtype_name(detail["dtype"]),
         "shape": [int(d) for d in detail["shape"]],
         "quantization": {"scale": float(scale), "zero_point": int(zero_point)} if scale else None,
     }

@@ -6,11 +6,13 @@ from tinybert_tf.quantization.configs import (
     EmbeddingQuantizeConfig,
     NoOpQuantizeConfig,
 )
+from tinybert_tf.quantization.distill import load_qat_model, qat_distill
 from tinybert_tf.quantization.fake_quant import FakeQuant
 from tinybert_tf.quantization.qat import (
     QuantizationError,
     QuantizedStudent,
     is_quantized,
+    qat_feature_model,
     quantize_student,
 )
 from tinybert_tf.quantization.scheme import FULL_MASK_VALUE, SCHEMES

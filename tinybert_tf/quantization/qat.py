@@ -66,6 +66,7 @@ class QuantizationError(ValueError):
     """A model that `quantize_student` cannot quantize (one-line message)."""
 
 
+@tf_keras.saving.register_keras_serializable(package="tinybert_tf")
 class QuantizedStudent(tf_keras.Model):
     """The QAT student: inputs as the float student's, outputs `{"logits"}`.
 
@@ -73,24 +74,31 @@ class QuantizedStudent(tf_keras.Model):
     (pre-softmax, masked) attention scores, as `TinyBertTaskModel.feature_model` does,
     so `Distiller` takes this model as its student unchanged. `scheme` says which
     int8 product it trains for.
+
+    Its config is the float student's config plus the scheme: `from_config` (and so
+    `tf_keras.models.load_model` of a `.keras` file) rebuilds it with
+    `quantize_student` and the saved weights then load into the same structure.
     """
 
-    def __init__(self, feature_model, scheme, **kwargs):
+    def __init__(self, feature_model, scheme, source_config, **kwargs):
         super().__init__(
             inputs=feature_model.inputs, outputs={"logits": feature_model.output["logits"]}, **kwargs
         )
         object.__setattr__(self, "_feature_model", feature_model)  # same layers; not a sub-model
         self.scheme = scheme
+        self._source_config = source_config
 
     @property
     def feature_model(self):
         return self._feature_model
 
     def get_config(self):
-        raise NotImplementedError(
-            "QuantizedStudent is rebuilt, not deserialized: save weights and call "
-            "quantize_student on the float student again"
-        )
+        return {"name": self.name, "scheme": self.scheme, "source": self._source_config}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        source = tf_keras.saving.deserialize_keras_object(config["source"])
+        return quantize_student(source, config["scheme"], name=config.get("name"))
 
 
 def is_quantized(model):
@@ -149,7 +157,9 @@ def copy_float_weights(source, target):
             by_name[key].assign(weight)
 
 
-def quantize_student(model, scheme="int8_qat", representative_data=None, calibration_steps=8):
+def quantize_student(
+    model, scheme="int8_qat", representative_data=None, calibration_steps=8, name=None
+):
     """A quantization-aware copy of a float `TinyBertClassifier` / `TinyBertTokenClassifier`.
 
     Args:
@@ -161,6 +171,7 @@ def quantize_student(model, scheme="int8_qat", representative_data=None, calibra
             (int32 [B, S] arrays); when given, `calibration_steps` batches of it set
             every activation range before any training (otherwise the first training
             batch does).
+        name: the returned model's name (default `<model name>_<scheme>`).
 
     Returns:
         a `QuantizedStudent` with the float model's weights, trainable with `fit` and
@@ -180,7 +191,16 @@ def quantize_student(model, scheme="int8_qat", representative_data=None, calibra
         qat_features = tfmot.quantization.keras.quantize_apply(
             annotated, scheme=StudentQuantizeScheme()
         )
-    student = QuantizedStudent(qat_features, scheme, name=f"{model.name}_{scheme}")
+    source = tf_keras.saving.serialize_keras_object(model)
+    student = QuantizedStudent(qat_features, scheme, source, name=name or f"{model.name}_{scheme}")
     if representative_data is not None:
         calibrate(student, representative_data, steps=calibration_steps)
     return student
+
+
+def qat_feature_model(model):
+    """The distillation view of a QAT student: `{"logits", "hidden_states",
+    "attention_scores"}`, sharing its weights (same as `model.feature_model`)."""
+    if not is_quantized(model):
+        raise QuantizationError(f"expected a model from quantize_student, got {type(model).__name__}")
+    return model.feature_model
