@@ -57,8 +57,8 @@ def _curves(run):
     logs = [("teacher fine-tuning", run.path("teacher", "teacher_history.csv"))]
     for stage in ("general", "intermediate", "prediction"):
         logs.append((f"distillation: {stage}", run.path("distill", stage, "log.csv")))
-    logs += [(f"QAT: {os.path.basename(p)}", p)
-             for p in sorted(glob.glob(run.path("quantize", "*.csv")))]
+    logs += [(f"QAT: {os.path.basename(os.path.dirname(p))}", p)
+             for p in sorted(glob.glob(run.path("quantize", "*", "log.csv")))]
     return [(title, path) for title, path in logs if os.path.isfile(path)]
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from tinybert_tf.pipeline.run import bench_models, read_json
 
 TEACHER_TFLITE = "teacher_fp32.tflite"
+QAT_VARIANTS = ("int8_qat", "int8_full")  # exported from a QAT-trained student
 
 
 def _predict_logits(model, features, batch_size=64):
@@ -127,14 +128,18 @@ def run_distill(run):
 
 
 def run_quantize(run):
-    """Teacher-guided quantization-aware training of the distilled student."""
+    """Teacher-guided quantization-aware training of the distilled student, per int8 scheme."""
     from tinybert_tf.quantization import qat_distill
 
     cfg = run.config
-    path = qat_distill(_student(run), _teacher_model(run), run.dataset("train", shuffle=True),
-                       run.dataset("validation"), run.path("quantize"), epochs=cfg.qat_epochs,
-                       learning_rate=cfg.qat_lr)
-    return {"qat_model": path}
+    paths = {}
+    for scheme in (v for v in cfg.variants if v in QAT_VARIANTS):
+        run.log(f"  QAT ({scheme})")
+        paths[scheme] = qat_distill(
+            _student(run), _teacher_model(run), run.dataset("train", shuffle=True),
+            run.dataset("validation"), run.path("quantize", scheme), epochs=cfg.qat_epochs,
+            learning_rate=cfg.qat_lr, scheme=scheme, temperature=cfg.temperature)
+    return {"qat_models": paths}
 
 
 def _representative_data(run, count=100):
@@ -160,10 +165,10 @@ def run_export(run):
     from tinybert_tf.quantization import load_qat_model
 
     student = _student(run)
-    qat = load_qat_model(read_json(run.path("quantize", "DONE.json"))["qat_model"])
+    qat = read_json(run.path("quantize", "DONE.json"))["qat_models"]
     paths = {}
     for variant in run.config.variants:
-        model = qat if variant in ("int8_qat", "int8_full") else student
+        model = load_qat_model(qat[variant]) if variant in QAT_VARIANTS else student
         paths[variant] = export_tflite(
             model, run.path("models"), variant, run.config.sequence_length, _metadata(run),
             representative_data=_representative_data(run), stem="student")
