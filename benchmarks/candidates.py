@@ -5,7 +5,7 @@
     onnxruntime_int8      the same student through tf2onnx + ONNX Runtime dynamic int8
     teacher_fp32          the float teacher as TFLite
     floor_int8            only the student's int8 dense matmuls (benchmarks/floor.py)
-    floor_fp32            the same matmuls in float32 (the most int8 can gain on this CPU)
+    floor_fp32            the same matmuls in float32 (int8's gain on the bare matmuls here)
     floor_attention_int8  the floor plus the two int8 attention batch matmuls (optional)
 """
 import dataclasses
@@ -60,11 +60,11 @@ def int8_student(source, sequence_length, out_dir, feeds, log=print):
         from tinybert_tf.lite import export_tflite
 
         qat = source.qat_model()
-        model = qat or source.model
+        model = source.model if qat is None else qat
         path = export_tflite(model, out_dir, "int8_qat", sequence_length,
                              source.metadata(sequence_length),
                              representative_data=_representative(feeds), stem="student")
-        note = ("int8_qat export of the run's QAT model" if qat else
+        note = ("int8_qat export of the run's QAT model" if qat is not None else
                 "int8_qat export of the float student, ranges calibrated on the benchmark "
                 "inputs (no QAT training: same graph, so the same latency)")
         return Candidate("int8_student", label, "litert", path, note)
@@ -138,9 +138,10 @@ def teacher_fp32(source, sequence_length, out_dir, cache):
     path = _write(os.path.join(out_dir, f"teacher_s{sequence_length}_fp32.tflite"),
                   teacher_tflite(cache["teacher_model"], sequence_length))
     t = source.teacher
+    name = source.config.get("teacher") or "bundled all-MiniLM-L6-v2"
     return Candidate("teacher_fp32", "fp32 TFLite teacher", "litert", path,
-                     f"{os.path.basename(str(t.source))}: {t.num_layers} layers x {t.hidden_dim}, "
-                     f"random classification head (latency only)")
+                     f"{name}: {t.num_layers} layers, hidden {t.hidden_dim}, FFN "
+                     f"{t.intermediate_dim}, pretrained weights, random classification head")
 
 
 def _macs(count):

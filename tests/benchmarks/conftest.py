@@ -37,5 +37,4 @@ def tiny_run(tmp_path_factory):
     tb.TinyBertClassifier(backbone, 3).save(str(root / "distill" / "student.keras"))
     with open(root / "config.json", "w") as f:
         json.dump({"task": "bbc_news", "teacher": preset, "sequence_length": SEQ}, f)
-    os.environ.setdefault("TINYBERT_TF_CACHE", str(root / "cache"))
     return str(root)

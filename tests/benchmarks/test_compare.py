@@ -30,9 +30,11 @@ def results(tiny_run, tmp_path_factory):
     with open(exported, "wb") as f:
         f.write(float_tflite(student, SEQ))
     json_path, md_path = str(out / "results.json"), str(out / "results.md")
-    code = main(["--run", tiny_run, "--sequence-length", str(SEQ), "--threads", "1",
-                 "--runs", "3", "--warmup", "1", "--out", json_path, "--markdown", md_path,
-                 "--work-dir", str(out / "build")])
+    with pytest.MonkeyPatch.context() as patch:  # the preset's vocabulary is written here
+        patch.setenv("TINYBERT_TF_CACHE", str(out / "cache"))
+        code = main(["--run", tiny_run, "--sequence-length", str(SEQ), "--threads", "1",
+                     "--runs", "3", "--warmup", "1", "--out", json_path, "--markdown", md_path,
+                     "--work-dir", str(out / "build")])
     assert code == 0
     with open(json_path) as f:
         return {"json": json.load(f), "markdown": open(md_path).read(), "exported": exported}
