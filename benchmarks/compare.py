@@ -77,6 +77,21 @@ def _versions():
     return out
 
 
+def _cpu():
+    """CPU model and the SIMD extensions that decide int8 speed (Linux; else the platform)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            info = f.read()
+    except OSError:
+        return platform.processor() or platform.machine()
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                 if line.startswith("model name")), platform.machine())
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines()
+                  if line.startswith("flags")), [])
+    simd = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    return f"{name} ({', '.join(simd) or 'no AVX2'})"
+
+
 def compare(args, log=print):
     """Build every model, time them, and return the results document."""
     from benchmarks import report, timing
@@ -109,12 +124,12 @@ def compare(args, log=print):
         "architecture": arch, "sequence_lengths": lengths, "threads": args.threads,
         "runs": args.runs, "warmup": args.warmup, "batch": 1, "skipped": skipped,
         "inputs": "real BBC News articles tokenized with the teacher's vocabulary",
-        "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpu_count": os.cpu_count()},
+        "machine": {"platform": platform.platform(), "cpu": _cpu(), "cpu_count": os.cpu_count()},
         "versions": _versions(),
         "summary": (f"Student: {source.description}. Batch 1, {args.runs} timed runs per model "
                     f"after {args.warmup} warm-up runs, models interleaved round-robin; "
-                    f"LiteRT with XNNPACK, ONNX Runtime CPU provider."),
+                    f"LiteRT with XNNPACK, ONNX Runtime CPU provider. CPU: {_cpu()}, "
+                    f"{os.cpu_count()} cores."),
     }
     headline = {"sequence_length": args.sequence_length, "threads": args.threads[0]}
     return report.build_results(configurations, models, settings, headline=headline)
