@@ -1,7 +1,11 @@
 """fine_tune_teacher on toy separable tasks: learns, saves atomically, reloads, reuses."""
 import csv
+import io
+import json
 import os
+import zipfile
 
+import h5py
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -72,6 +76,10 @@ def test_fine_tune_learns_saves_reloads_and_reuses(tmp_path, backbone_factory):
     assert len(rows) >= 2 and {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(rows[0])
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
 
+    with zipfile.ZipFile(out_dir / "teacher.keras") as archive:  # weights only, no optimizer state
+        assert not json.loads(archive.read("config.json")).get("compile_config")
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
+            assert "optimizer" not in weights and "layers" in weights
     reloaded = load_fine_tuned_teacher(out_dir)
     np.testing.assert_array_equal(np.asarray(reloaded(features)["logits"]), logits)
 

@@ -163,8 +163,9 @@ def save_teacher(model, out_dir, meta=None):
     """
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
-    # An uncompiled copy drops the optimizer state (two extra copies of all weights).
-    export = keras.models.clone_model(model)
+    # An uncompiled copy drops the optimizer state (two extra copies of all weights);
+    # `clone_model` would re-compile it, `from_config` does not.
+    export = model.__class__.from_config(model.get_config())
     export.set_weights(model.get_weights())
     tmp = os.path.join(out_dir, f".teacher.{os.getpid()}.tmp.keras")
     export.save(tmp)
