@@ -20,7 +20,7 @@ class PipelineConfig:
     seed: int = 0  # seeds the split, shuffling, augmentation and initialisation
     limit: int | None = None  # keep at most this many examples per split (quick runs)
     teacher_epochs: int = 3  # teacher fine-tuning epochs (early stopping may end sooner)
-    teacher_lr: float = 5e-5  # teacher peak learning rate
+    teacher_lr: float = 1e-4  # teacher peak learning rate
     intermediate_epochs: int = 4  # stage 1: embedding, hidden-state and attention distillation
     intermediate_lr: float = 5e-4  # stage 1 peak learning rate
     prediction_epochs: int = 3  # stage 2: prediction-layer distillation
