@@ -21,7 +21,7 @@ import tensorflow as tf
 from tinybert_tf.constants import INPUT_NAMES
 from tinybert_tf.lite.signature import serving_function
 from tinybert_tf.quantization import is_quantized, quantize_student
-from tinybert_tf.quantization.calibration import iterate_batches
+from tinybert_tf.quantization.calibration import iterate_batches, uncalibrated
 
 VARIANTS = ("fp32", "fp16", "int8_dynamic", "int8_ptq", "int8_qat", "int8_full")
 NEEDS_DATA = ("int8_ptq", "int8_full")
@@ -68,6 +68,13 @@ def prepare_model(model, variant, representative_data=None):
         return quantize_student(model, scheme=variant, representative_data=representative_data)
     if variant not in QAT_VARIANTS and is_quantized(model):
         raise ConversionError(f"{variant} is a post-training variant: pass the float student")
+    if variant in QAT_VARIANTS:
+        unset = uncalibrated(model)
+        if unset:
+            raise ConversionError(
+                f"{len(unset)} activation ranges were never set ({unset[0]}, ...): train the "
+                "QAT model or calibrate it (quantize_student(..., representative_data=...))"
+            )
     return model
 
 

@@ -41,6 +41,7 @@ class QuantizedSelfAttention(MultiHeadSelfAttention):
         self.probs_quant = FakeQuant(name="probs_quant")
         self.context_quant = FakeQuant(name="context_quant")
 
+    @tf.autograph.experimental.do_not_convert  # no tensor-dependent Python control flow
     def call(self, inputs, training=None):
         x, bias = inputs  # [B, S, H] (quantized), [B, 1, 1, S]
         seq_len = x.shape[1] or tf.shape(x)[1]

@@ -23,7 +23,8 @@ class QuantizedAttentionBias(AttentionBias):
         self.scheme = check_scheme(scheme)
         self.bias_quant = FakeQuant(enabled=quantizes_core(scheme), name="bias_quant")
 
-    def call(self, padding_mask):
+    @tf.autograph.experimental.do_not_convert  # no tensor-dependent Python control flow
+    def call(self, padding_mask, training=None):  # training: unused; keeps Keras call checks simple
         table = tf.constant([self.mask_value, 0.0], self.compute_dtype)  # [2]
         bias = tf.gather(self.bias_quant(table), tf.cast(padding_mask, tf.int32))  # [B, S]
         return bias[:, None, None, :]  # [B, 1, 1, S]

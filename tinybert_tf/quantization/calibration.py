@@ -4,8 +4,13 @@ import itertools
 
 import numpy as np
 
+import tensorflow_model_optimization as tfmot
+
 from tinybert_tf.constants import INPUT_NAMES
+from tinybert_tf.quantization.fake_quant import FakeQuant
 from tinybert_tf.quantization.quantizers import apply_ranges, collect_ranges
+
+QuantizeWrapper = tfmot.quantization.keras.QuantizeWrapper
 
 
 def iterate_batches(representative_data):
@@ -40,3 +45,20 @@ def calibrate(model, representative_data, steps=8):
         raise ValueError("representative data yielded no batches")
     apply_ranges(stats)
     return len(stats)
+
+
+def _range_variables(model):
+    """The range variables of every activation quantizer in `model`."""
+    for module in model.submodules:
+        if isinstance(module, FakeQuant) and module.enabled:
+            yield module.name, module._range_vars
+        elif isinstance(module, QuantizeWrapper) and getattr(module, "_output_quantizers", None):
+            yield module.name, module._output_quantizer_vars
+
+
+def uncalibrated(model):
+    """Names of activation quantizers whose range was never set by data (neither by
+    `calibrate` nor by a training step): they still hold the initial [-6, 6]."""
+    return sorted(
+        name for name, variables in _range_variables(model) if "seen" in variables and float(variables["seen"]) < 0.5
+    )

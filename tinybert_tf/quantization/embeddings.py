@@ -27,6 +27,7 @@ class QuantizedEmbeddings(TinyBertEmbeddings):
         self.sum_quant = FakeQuant(enabled=quantizes_core(scheme), name="sum_quant")
         self.output_quant = FakeQuant(name="output_quant")
 
+    @tf.autograph.experimental.do_not_convert  # no tensor-dependent Python control flow
     def call(self, inputs, training=None):
         token_ids, segment_ids = inputs[TOKEN_IDS], inputs[SEGMENT_IDS]  # [B, S]
         seq_len = token_ids.shape[1] or tf.shape(token_ids)[1]

@@ -1,5 +1,6 @@
 """Quantization-aware twin of `TinyBertEncoderBlock`."""
 
+import tensorflow as tf
 import tf_keras
 
 from tinybert_tf.layers.encoder_block import TinyBertEncoderBlock
@@ -43,6 +44,7 @@ class QuantizedEncoderBlock(TinyBertEncoderBlock):
         self.output_sum_quant = FakeQuant(enabled=core, name="output_sum_quant")
         self.output_norm_quant = FakeQuant(name="output_norm_quant")
 
+    @tf.autograph.experimental.do_not_convert  # no tensor-dependent Python control flow
     def call(self, inputs, training=None):
         x, bias = inputs  # [B, S, H] (quantized), [B, 1, 1, S]
         attn = self.attention([x, bias], training=training)

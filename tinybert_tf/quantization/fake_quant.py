@@ -33,6 +33,7 @@ class FakeQuant(tf_keras.layers.Layer):
             self._range_vars = self.quantizer.build(input_shape, "range", self)
         super().build(input_shape)
 
+    @tf.autograph.experimental.do_not_convert  # no tensor-dependent Python control flow
     def call(self, inputs, training=None):
         if not self.enabled:
             return inputs

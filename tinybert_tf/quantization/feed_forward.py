@@ -1,5 +1,6 @@
 """Quantization-aware twin of `FeedForward`."""
 
+import tensorflow as tf
 import tf_keras
 
 from tinybert_tf.layers.feed_forward import FeedForward
@@ -25,6 +26,7 @@ class QuantizedFeedForward(FeedForward):
         self.output_dense = quantized_dense(self.output_dense)
         self.activation_quant = FakeQuant(name="activation_quant")
 
+    @tf.autograph.experimental.do_not_convert  # no tensor-dependent Python control flow
     def call(self, x, training=None):  # [B, S, H] (quantized) -> [B, S, H]
         h = self._act(self.intermediate_dense(x, training=training))  # [B, S, intermediate]
         h = self.activation_quant(h, training=training)

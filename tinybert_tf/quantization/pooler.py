@@ -24,6 +24,7 @@ class QuantizedPooler(Pooler):
         self.dense = quantized_dense(linear)
         self.tanh_quant = FakeQuant(name="tanh_quant")
 
+    @tf.autograph.experimental.do_not_convert  # no tensor-dependent Python control flow
     def call(self, x, training=None):  # [B, S, H] -> [B, H]
         return self.tanh_quant(tf.tanh(self.dense(x[:, 0, :], training=training)), training=training)
 

@@ -16,7 +16,8 @@ import tf_keras
 Quantizer = tfmot.quantization.keras.quantizers.Quantizer
 
 # Calibration: while a `collect_ranges()` block is open, every activation quantizer
-# called eagerly records the min / max of what it sees, keyed by its range variables.
+# called eagerly records the min / max of what it sees, keyed by its range variables,
+# and passes its input through unquantized.
 _OBSERVED = []
 
 
@@ -55,6 +56,7 @@ class WeightQuantizer(Quantizer):
     def build(self, tensor_shape, name, layer):
         return {}
 
+    @tf.autograph.experimental.do_not_convert
     def __call__(self, inputs, training, weights, **kwargs):
         bound = tf.stop_gradient(tf.maximum(tf.reduce_max(tf.abs(inputs)), 1e-8))
         return tf.quantization.fake_quant_with_min_max_vars(
@@ -109,14 +111,18 @@ class ActivationQuantizer(Quantizer):
             x, low, high, num_bits=self.num_bits, narrow_range=False
         )
 
+    @tf.autograph.experimental.do_not_convert
     def __call__(self, inputs, training, weights, **kwargs):
         min_var, max_var, seen = weights["min_var"], weights["max_var"], weights["seen"]
         if _OBSERVED and tf.executing_eagerly():
+            # Calibration sees the float activations: an upstream range that is not set
+            # yet must not clip what downstream quantizers observe.
             low, high = _batch_range(inputs)
             for stats in _OBSERVED:
                 stats.setdefault(id(min_var), {"vars": weights, "low": [], "high": []})
                 stats[id(min_var)]["low"].append(float(low))
                 stats[id(min_var)]["high"].append(float(high))
+            return inputs
         if not training:
             return self._fake_quant(inputs, min_var, max_var)
         low, high = _batch_range(inputs)
