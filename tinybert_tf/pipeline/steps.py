@@ -60,16 +60,27 @@ def run_teacher(run):
 def teacher_tflite(model, sequence_length):
     """fp32 TFLite of the Keras 3 teacher at the students' static [1, S] signature.
 
-    Converted without a trackable object on purpose: given one, the converter goes
-    through a SavedModel and keeps Keras 3 variables as VAR_HANDLE / READ_VARIABLE
-    ops (a 131 KB file with no weights); the frozen-graph path turns them into constants.
+    The variables are frozen into constants first: handed a Keras 3 model, the
+    converter's SavedModel path keeps them as VAR_HANDLE / READ_VARIABLE ops (a 131 KB
+    file with no weights), and its frozen-graph path drops the signature. Freezing,
+    then re-wrapping with the named inputs and outputs, gives both.
     """
     import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
 
     from tinybert_tf.lite.signature import serving_function
 
+    function = serving_function(model, sequence_length)
+    frozen = convert_variables_to_constants_v2(function)
+
+    @tf.function(input_signature=function.structured_input_signature[0])
+    def serve(inputs):
+        return tf.nest.pack_sequence_as(function.structured_outputs, frozen(**inputs))
+
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [serving_function(model, sequence_length)])
+        [serve.get_concrete_function()], tf.Module())
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     return converter.convert()
 
