@@ -19,11 +19,11 @@ class PipelineConfig:
     batch_size: int = 32  # training batch size
     seed: int = 0  # seeds the split, shuffling, augmentation and initialisation
     limit: int | None = None  # keep at most this many examples per split (quick runs)
-    teacher_epochs: int = 3  # teacher fine-tuning epochs (early stopping may end sooner)
+    teacher_epochs: int = 1  # teacher fine-tuning epochs (early stopping may end sooner)
     teacher_lr: float = 1e-4  # teacher peak learning rate
-    intermediate_epochs: int = 4  # stage 1: embedding, hidden-state and attention distillation
+    intermediate_epochs: int = 3  # stage 1: embedding, hidden-state and attention distillation
     intermediate_lr: float = 5e-4  # stage 1 peak learning rate
-    prediction_epochs: int = 3  # stage 2: prediction-layer distillation
+    prediction_epochs: int = 2  # stage 2: prediction-layer distillation
     prediction_lr: float = 2e-4  # stage 2 peak learning rate
     temperature: float = 1.0  # soft cross-entropy temperature
     augment: int = 0  # augmented copies per training example (TinyBERT uses 20; 0 = off)
