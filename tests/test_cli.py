@@ -1,0 +1,50 @@
+"""The CLI: one-line errors with a non-zero exit and no traceback, --help for every step."""
+import subprocess
+import sys
+
+import pytest
+
+from tinybert_tf.cli import STEP_HELP, build_parser
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tinybert_tf.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("step", list(STEP_HELP))
+def test_every_step_has_help(step, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([step, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--task" in out and "--sequence-length" in out and "--force" in out
+
+
+def test_unknown_task_is_one_line_error(tmp_path):
+    result = _cli("teacher", "--task", "no_such_task", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("tinybert-tf:")]
+    assert len(errors) == 1 and "no_such_task" in errors[0]
+
+
+def test_empty_data_file_names_the_file(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = _cli("teacher", "--task", str(empty), "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "empty.csv" in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = _cli("teacher", "--task", "no_such_task", "--out", str(tmp_path / "r"), "--debug")
+    assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+def test_bad_config_file(tmp_path):
+    bad = tmp_path / "config.json"
+    bad.write_text("{not json")
+    result = _cli("pipeline", "--config", str(bad))
+    assert result.returncode == 2 and "config.json" in result.stderr
+    assert "Traceback" not in result.stderr
