@@ -108,7 +108,8 @@ def test_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
     assert os.path.isdir(os.path.join(out, "prediction", "backup"))
     resumed = _run(out)
 
-    for a, b in zip(_values(uninterrupted.trainable_variables), _values(resumed.trainable_variables)):
+    expected = _values(uninterrupted.trainable_variables)
+    for a, b in zip(expected, _values(resumed.trainable_variables)):
         np.testing.assert_allclose(a, b, atol=1e-5)
     assert int(resumed.optimizer.iterations.numpy()) == 6  # prediction: 3 epochs x 2 steps
     rows = _read_csv(os.path.join(out, "prediction", "log.csv"))

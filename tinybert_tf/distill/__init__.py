@@ -10,7 +10,12 @@ from tinybert_tf.distill.losses import (
     prediction_loss,
     soft_cross_entropy,
 )
-from tinybert_tf.distill.stages import distill_task, make_optimizer, run_stage, save_student_atomically
+from tinybert_tf.distill.stages import (
+    distill_task,
+    make_optimizer,
+    run_stage,
+    save_student_atomically,
+)
 
 __all__ = [
     "Distiller", "STAGE_LOSS_WEIGHTS", "DistillConfigError", "NonFiniteLossError",

@@ -4,8 +4,8 @@
     python -m tinybert_tf.distill.benchmark --student tinybert_4l_312d --teacher minilm \\
         --batch 32 --seq 128
 
-Three step functions are timed in one process, interleaved round by round so that
-load from other processes hits them alike:
+Three step functions are timed in one process, one step of each in turn, so that
+load from other processes hits them alike (medians of the per-step times):
 
     distiller   `Distiller.train_step` (teacher forward + student forward/backward +
                 distillation losses + optimizer update)
@@ -102,7 +102,7 @@ def _teacher_outputs(teacher, x, stage):
     return {k: out[k] for k in ("hidden_states", "attention_scores", "logits")}
 
 
-def _time(fn, arg, steps):
+def _time(fn, arg, steps=1):
     start = time.perf_counter()
     for _ in range(steps):
         out = fn(arg)
@@ -111,17 +111,18 @@ def _time(fn, arg, steps):
 
 
 def measure(student, teacher, features, labels, stage="intermediate", jit_compile=False,
-            steps=10, rounds=3):
-    """Seconds per step of each function (median over interleaved rounds) and the ratio."""
+            steps=10):
+    """Median seconds per step of each function, timed one step at a time in turn
+    (distiller, teacher, student, distiller, ...), and the overhead ratio."""
     fns = _step_functions(student, teacher, stage, jit_compile)
     args = {"distiller": (features, labels), "teacher": features,
             "student": (features, {"logits": labels})}
     for name, fn in fns.items():  # trace, compile and warm up
         _time(fn, args[name], 2)
     samples = {name: [] for name in fns}
-    for _ in range(rounds):
+    for _ in range(steps):
         for name, fn in fns.items():
-            samples[name].append(_time(fn, args[name], steps))
+            samples[name].append(_time(fn, args[name]))
     per_step = {name: statistics.median(v) for name, v in samples.items()}
     batch = int(labels.shape[0])
     return {
@@ -139,8 +140,8 @@ def main(argv=None):
     parser.add_argument("--teacher", default="tiny", choices=("tiny", "minilm"))
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seq", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=10, help="steps per timed block")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    parser.add_argument("--steps", type=int, default=20,
+                        help="timed steps of each function, interleaved one by one")
     parser.add_argument("--stages", default="intermediate,prediction")
     parser.add_argument("--jit", default="off,on", help="jit_compile settings to try")
     parser.add_argument("--json", help="also write the results to this file")
@@ -158,12 +159,12 @@ def main(argv=None):
     for stage in args.stages.split(","):
         for jit in args.jit.split(","):
             try:
-                r = measure(student, teacher, features, labels, stage, jit == "on",
-                            args.steps, args.rounds)
+                r = measure(student, teacher, features, labels, stage, jit == "on", args.steps)
             except Exception as err:  # noqa: BLE001 - XLA may refuse an op; report and go on
                 print(f"{stage:<13}{jit:<5}failed: {type(err).__name__}: "
                       f"{str(err).splitlines()[0][:120]}")
-                results.append({"stage": stage, "jit_compile": jit == "on", "error": str(err)[:500]})
+                results.append(
+                    {"stage": stage, "jit_compile": jit == "on", "error": str(err)[:500]})
                 continue
             results.append(r)
             eps = r["examples_per_second"]

@@ -120,8 +120,8 @@ class Distiller(tf_keras.Model):
             stage decides them.
         """
         if stage not in STAGE_LOSS_WEIGHTS:
-            raise DistillConfigError(
-                f"Distiller.compile: unknown stage {stage!r}; use one of {tuple(STAGE_LOSS_WEIGHTS)}")
+            raise DistillConfigError(f"Distiller.compile: unknown stage {stage!r}; "
+                                     f"use one of {tuple(STAGE_LOSS_WEIGHTS)}")
         for key in ("loss", "metrics"):
             if kwargs.get(key) is not None:
                 raise DistillConfigError(
@@ -135,7 +135,8 @@ class Distiller(tf_keras.Model):
         if not 0.0 <= float(alpha) <= 1.0:
             raise DistillConfigError(f"Distiller.compile: alpha must be in [0, 1], got {alpha}")
         if float(temperature) <= 0:
-            raise DistillConfigError(f"Distiller.compile: temperature must be > 0, got {temperature}")
+            raise DistillConfigError(
+                f"Distiller.compile: temperature must be > 0, got {temperature}")
         if self.student_num_layers == 0 and any(weights[t] for t in ("emb", "hidden", "att")):
             raise DistillConfigError(
                 "Distiller.compile: the student has no feature_model, so only pred_loss can be "
@@ -177,7 +178,8 @@ class Distiller(tf_keras.Model):
         teacher_out = tf.nest.map_structure(tf.stop_gradient, self._teacher_outputs(x))
         with tf.GradientTape() as tape:
             student_out = self._student_outputs(x, training=True)
-            local_loss, shares = self._compute_losses(x, y, student_out, teacher_out, with_task=False)
+            local_loss, shares = self._compute_losses(
+                x, y, student_out, teacher_out, with_task=False)
         variables = self._trainable_variables()
         grads = tape.gradient(local_loss, variables)
         self.optimizer.apply_gradients(
@@ -215,6 +217,8 @@ class Distiller(tf_keras.Model):
         A share is total / global_count: summing shares over replicas gives the loss
         on the global batch, and the shares' gradients sum to its gradient.
         """
+        # student_out / teacher_out: hidden_states, lists of [B, S, Hs] / [B, S, Ht];
+        # attention_scores, lists of [B, hs, S, S] / [B, ht, S, S]; logits [B, C] or [B, S, C].
         mask = x[PADDING_MASK]  # [B, S]
         pieces = []  # (term, LossParts, weight within the term)
         if "emb" in self._active:

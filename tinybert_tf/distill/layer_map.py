@@ -70,7 +70,8 @@ def _check_explicit(layer_map, m_layers, n_layers):
                 f"(teacher hidden states; 0, the embeddings, is always mapped to 0)")
     layer_map = [operator.index(e) for e in layer_map]
     if any(b < a for a, b in zip(layer_map, layer_map[1:])):
-        raise DistillConfigError(f"layer map: {layer_map} goes down; entries must be non-decreasing")
+        raise DistillConfigError(
+            f"layer map: {layer_map} goes down; entries must be non-decreasing")
     return layer_map
 
 
