@@ -9,7 +9,7 @@ import tensorflow as tf
 import tf_keras
 
 from tests.distill.conftest import build_pair, make_arrays, make_dataset
-from tinybert_tf.distill import DistillConfigError, Distiller, distill_task
+from tinybert_tf.distill import DistillConfigError, Distiller, distill_task, make_optimizer
 
 # TensorBoard logging is exercised where the optional tensorboard package is installed.
 HAS_TENSORBOARD = importlib.util.find_spec("tensorboard") is not None
@@ -123,6 +123,21 @@ def test_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
 def test_tensorboard_without_the_package_is_a_clear_error(tmp_path):
     with pytest.raises(DistillConfigError, match="pip install tensorboard"):
         distill_task(build_pair(), make_dataset(8), None, str(tmp_path), tensorboard=True)
+
+
+def test_make_optimizer_warms_up_decays_and_spares_biases():
+    optimizer = make_optimizer(1e-2, total_steps=100, warmup_fraction=0.1, weight_decay=0.5)
+    kernel = tf.Variable(tf.ones((2, 2)), name="dense/kernel")
+    bias = tf.Variable(tf.ones((2,)), name="dense/bias")
+    rates = []
+    for step in (0, 5, 10, 100):
+        kernel.assign(tf.ones((2, 2)))
+        optimizer.iterations.assign(step)
+        # Zero gradients: the only change is decoupled decay, kernel *= 1 - lr * weight_decay.
+        optimizer.apply_gradients([(tf.zeros((2, 2)), kernel), (tf.zeros((2,)), bias)])
+        rates.append((1.0 - float(kernel[0, 0])) / 0.5)
+    np.testing.assert_allclose(rates, [0.0, 5e-3, 1e-2, 0.0], atol=1e-7)  # warmup, peak, end
+    np.testing.assert_array_equal(bias.numpy(), 1.0)  # biases are not decayed
 
 
 def test_all_stages_off_is_an_error(tmp_path):

@@ -39,13 +39,18 @@ _MONITOR = {"general": ("val_loss", "min"), "intermediate": ("val_loss", "min"),
 
 
 def make_optimizer(learning_rate, total_steps=None, warmup_fraction=0.1, weight_decay=0.01):
-    """AdamW; with `total_steps`, warmup over `warmup_fraction` then cosine decay to 0."""
+    """AdamW; with `total_steps`, warmup over `warmup_fraction` then cosine decay to 0.
+
+    As for BERT, biases and normalization scales/offsets are not weight-decayed.
+    """
     if total_steps:
         warmup = int(total_steps * warmup_fraction)
         learning_rate = tf_keras.optimizers.schedules.CosineDecay(
             initial_learning_rate=0.0, decay_steps=max(total_steps - warmup, 1),
             warmup_target=float(learning_rate), warmup_steps=warmup)
-    return tf_keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay)
+    optimizer = tf_keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay)
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    return optimizer
 
 
 def distill_task(distiller_or_parts, train_ds, val_ds, out_dir, intermediate_epochs=3,
