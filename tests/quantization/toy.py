@@ -85,3 +85,13 @@ def qat_trained(kind, scheme, epochs=2):
     x, y = classification_data(seed=3) if kind == "classifier" else tagging_data(seed=3)
     _compile(qat, 1e-3).fit(x, y, epochs=epochs, batch_size=16, verbose=0)
     return qat
+
+
+@functools.lru_cache(maxsize=None)
+def converted(kind, variant):
+    """(Keras model, .tflite bytes): int8_qat / int8_full from `qat_trained`, the
+    post-training variants from `trained`."""
+    from tinybert_tf.lite import convert
+
+    model = qat_trained(kind, variant) if variant in ("int8_qat", "int8_full") else trained(kind)
+    return model, convert(model, variant, SEQ, representative_data=representative())
