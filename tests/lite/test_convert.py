@@ -8,7 +8,6 @@ from tests.quantization.toy import (
     classification_data,
     converted,
     qat_trained,
-    representative,
     tagging_data,
     trained,
 )
@@ -32,10 +31,16 @@ TOLERANCE = {
 
 
 def _batch(kind):
-    return classification_data(64, seed=11)[0] if kind == "classifier" else tagging_data(32, seed=11)[0]
+    return (
+        classification_data(64, seed=11)[0]
+        if kind == "classifier"
+        else tagging_data(32, seed=11)[0]
+    )
 
 
-CASES = [("classifier", v) for v in ("fp32", "fp16", "int8_dynamic", "int8_ptq", "int8_qat", "int8_full")]
+CASES = [
+    ("classifier", v) for v in ("fp32", "fp16", "int8_dynamic", "int8_ptq", "int8_qat", "int8_full")
+]
 CASES += [("tagger", "int8_qat"), ("tagger", "int8_full")]  # fp32 taggers: test_signature.py
 
 
@@ -57,7 +62,9 @@ def test_builtin_ops_static_int32_inputs(kind, variant):
 def test_logits_match_keras(kind, variant):
     model, content = converted(kind, variant)
     x = _batch(kind)
-    result = agreement(run_tflite(content, x), model(x, training=False)["logits"].numpy(), x["padding_mask"])
+    result = agreement(
+        run_tflite(content, x), model(x, training=False)["logits"].numpy(), x["padding_mask"]
+    )
     max_diff, min_agreement = TOLERANCE[variant]
     assert result["max_abs_diff"] < max_diff, result
     assert result["argmax_agreement"] >= min_agreement, result
@@ -74,7 +81,9 @@ def test_int8_qat_has_only_int8_fully_connected_and_tables(kind):
     assert len(gathers) == 2  # token and segment tables stored int8
     # probs @ V runs in int8 and XNNPACK takes it (V symmetric); only the lookups, the
     # [CLS] slice and GELU stay outside the delegate.
-    assert set(report["not_delegated"]) <= {"GATHER", "STRIDED_SLICE", "GELU"}, report["not_delegated"]
+    assert set(report["not_delegated"]) <= {"GATHER", "STRIDED_SLICE", "GELU"}, report[
+        "not_delegated"
+    ]
 
 
 @pytest.mark.parametrize("kind", ["classifier", "tagger"])

@@ -45,9 +45,13 @@ def test_run_tflite_feeds_rows_by_name_and_dequantizes(tmp_path):
 
     @tf.function(input_signature=[spec])
     def serve(x):  # a signature with named inputs, as the exported students have
-        return {"logits": tf.cast(x["token_ids"] * 2 + x["segment_ids"] - x["padding_mask"], tf.float32)}
+        return {
+            "logits": tf.cast(x["token_ids"] * 2 + x["segment_ids"] - x["padding_mask"], tf.float32)
+        }
 
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], tf.Module())
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [serve.get_concrete_function()], tf.Module()
+    )
     path.write_bytes(converter.convert())
     features = {
         "token_ids": np.array([[1, 2, 3], [4, 5, 6]], "int32"),

@@ -34,7 +34,9 @@ def _metadata(vocab, **extra):
 
 def test_export_writes_model_sidecar_and_vocab(tmp_path, vocab):
     out = tmp_path / "models"
-    path = export_tflite(trained("classifier"), out, "fp32", SEQ, _metadata(vocab, source="unit"), stem="toy")
+    path = export_tflite(
+        trained("classifier"), out, "fp32", SEQ, _metadata(vocab, source="unit"), stem="toy"
+    )
     assert path == str(out / "toy_fp32.tflite")
     assert sorted(os.listdir(out)) == ["toy_fp32.json", "toy_fp32.tflite", "vocab.txt"]
     assert (out / "vocab.txt").read_bytes() == vocab.read_bytes()
@@ -44,7 +46,13 @@ def test_export_writes_model_sidecar_and_vocab(tmp_path, vocab):
     assert sidecar["task"] == "toy" and sidecar["source"] == "unit"
     assert sidecar["vocab_file"] == "vocab.txt" and sidecar["lowercase"] is True
     assert sidecar["sequence_length"] == SEQ
-    assert sidecar["special_tokens"] == {"[CLS]": 1, "[SEP]": 2, "[PAD]": 0, "[UNK]": 3, "[MASK]": 4}
+    assert sidecar["special_tokens"] == {
+        "[CLS]": 1,
+        "[SEP]": 2,
+        "[PAD]": 0,
+        "[UNK]": 3,
+        "[MASK]": 4,
+    }
     assert [i["name"] for i in sidecar["inputs"]] == ["token_ids", "segment_ids", "padding_mask"]
     assert all(i["dtype"] == "int32" and i["shape"] == [1, SEQ] for i in sidecar["inputs"])
     assert sidecar["outputs"] == [
@@ -74,7 +82,9 @@ def test_int8_full_sidecar_carries_the_output_scale(tmp_path, vocab):
 
 def test_token_classifier_kind_is_read_from_the_logits(tmp_path, vocab):
     _, content = converted("tagger", "int8_qat")
-    write_model(content, tmp_path, "tagger", "int8_qat", SEQ, _metadata(vocab, labels=["a", "b", "c"]))
+    write_model(
+        content, tmp_path, "tagger", "int8_qat", SEQ, _metadata(vocab, labels=["a", "b", "c"])
+    )
     sidecar = json.loads((tmp_path / "tagger_int8_qat.json").read_text())
     assert sidecar["kind"] == "token_classification"
     assert sidecar["outputs"][0]["shape"] == [1, SEQ, 3]
@@ -83,11 +93,11 @@ def test_token_classifier_kind_is_read_from_the_logits(tmp_path, vocab):
 @pytest.mark.parametrize(
     "bad, match",
     [
-        (dict(labels=["only_one"]), "2 logits"),
-        (dict(labels=[]), "labels"),
-        (dict(sequence_length=SEQ + 1), "sequence_length"),
-        (dict(kind="token_classification"), "kind"),
-        (dict(kind="regression"), "kind"),
+        ({"labels": ["only_one"]}, "2 logits"),
+        ({"labels": []}, "labels"),
+        ({"sequence_length": SEQ + 1}, "sequence_length"),
+        ({"kind": "token_classification"}, "kind"),
+        ({"kind": "regression"}, "kind"),
     ],
 )
 def test_bad_metadata_leaves_nothing_behind(tmp_path, vocab, bad, match):
@@ -100,12 +110,17 @@ def test_bad_metadata_leaves_nothing_behind(tmp_path, vocab, bad, match):
 def test_missing_vocab_and_custom_ops_are_refused(tmp_path, vocab):
     _, content = converted("classifier", "fp32")
     with pytest.raises(FileNotFoundError, match="vocab"):
-        write_model(content, tmp_path, "toy", "fp32", SEQ, _metadata(tmp_path / "none" / "vocab.txt"))
+        write_model(
+            content, tmp_path, "toy", "fp32", SEQ, _metadata(tmp_path / "none" / "vocab.txt")
+        )
     import tensorflow as tf
 
     concrete = tf.function(lambda m: tf.linalg.inv(m), input_signature=[tf.TensorSpec([2, 2])])
     converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete.get_concrete_function()])
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    converter.target_spec.supported_ops = [
+        tf.lite.OpsSet.TFLITE_BUILTINS,
+        tf.lite.OpsSet.SELECT_TF_OPS,
+    ]
     with pytest.raises(ExportError, match="FlexMatrixInverse"):
         write_model(converter.convert(), tmp_path, "flex", "fp32", SEQ, _metadata(vocab))
     assert not list(tmp_path.glob("flex_*"))
@@ -115,7 +130,13 @@ def test_export_of_a_float_student_to_int8_qat_needs_data(tmp_path, vocab):
     with pytest.raises(ValueError, match="representative_data"):
         export_tflite(trained("classifier"), tmp_path, "int8_qat", SEQ, _metadata(vocab))
     path = export_tflite(
-        trained("classifier"), tmp_path, "int8_qat", SEQ, _metadata(vocab), representative(), stem="s"
+        trained("classifier"),
+        tmp_path,
+        "int8_qat",
+        SEQ,
+        _metadata(vocab),
+        representative(),
+        stem="s",
     )
     assert os.path.basename(path) == "s_int8_qat.tflite"
     # Calibrated from the float student, no QAT: predictions still follow the float model.

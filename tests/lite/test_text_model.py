@@ -33,21 +33,30 @@ def test_text_model_matches_the_id_model(tmp_path, vocab, variant):
     metadata = {"labels": ["no", "yes"], "vocab_file": str(vocab), "lowercase": True}
     path = export_text_tflite(model, tmp_path, variant, SEQ, metadata, stem="toy")
     assert os.path.basename(path) == f"toy_{variant}_text.tflite"
-    content = open(path, "rb").read()
+    with open(path, "rb") as f:
+        content = f.read()
     assert custom_op_names(content) == {"FastBertNormalize", "FastWordpieceTokenizeWithOffsets"}
     sidecar = json.loads((tmp_path / f"toy_{variant}_text.json").read_text())
-    assert sidecar["inputs"] == [{"name": "text", "dtype": "string", "shape": [1], "quantization": None}]
+    assert sidecar["inputs"] == [
+        {"name": "text", "dtype": "string", "shape": [1], "quantization": None}
+    ]
     assert sidecar["input"] == "text" and sidecar["strip_accents"] is True
 
     encoded = Tokenizer(vocab, lowercase=True, sequence_length=SEQ).encode(TEXTS)
     assert encoded["padding_mask"][2].all() and encoded["token_ids"][1][3] == 3  # truncated; [UNK]
     id_model = convert(model, variant, SEQ)
-    np.testing.assert_allclose(run_text_tflite(path, TEXTS), run_tflite(id_model, encoded), atol=1e-5)
+    np.testing.assert_allclose(
+        run_text_tflite(path, TEXTS), run_tflite(id_model, encoded), atol=1e-5
+    )
 
 
 def test_op_report_runs_with_the_tokenizer_kernels(tmp_path, vocab):
     path = export_text_tflite(
-        trained("classifier"), tmp_path, "fp32", SEQ, {"labels": ["no", "yes"], "vocab_file": str(vocab)}
+        trained("classifier"),
+        tmp_path,
+        "fp32",
+        SEQ,
+        {"labels": ["no", "yes"], "vocab_file": str(vocab)},
     )
     report = op_report(path, custom_op_registerers=custom_op_registerers())
     assert report["ops"]["FastWordpieceTokenizeWithOffsets"] == 1
@@ -57,7 +66,11 @@ def test_op_report_runs_with_the_tokenizer_kernels(tmp_path, vocab):
 def test_text_variants_that_need_calibration_are_refused(tmp_path, vocab):
     with pytest.raises(ConversionError, match="text models"):
         export_text_tflite(
-            trained("classifier"), tmp_path, "int8_full", SEQ, {"labels": ["no", "yes"], "vocab_file": str(vocab)}
+            trained("classifier"),
+            tmp_path,
+            "int8_full",
+            SEQ,
+            {"labels": ["no", "yes"], "vocab_file": str(vocab)},
         )
     with pytest.raises(ConversionError, match="vocab_file"):
         export_text_tflite(trained("classifier"), tmp_path, "fp32", SEQ, {"labels": ["no", "yes"]})

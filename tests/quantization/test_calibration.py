@@ -18,7 +18,9 @@ def test_ranges_are_mean_of_batch_extremes_of_the_float_activations():
     lows, highs = [], []
     for batch in batches[:2]:
         ids, segments = batch["token_ids"], batch["segment_ids"]
-        x = embed.token_embedding(ids, training=False) + embed.segment_embedding(segments, training=False)
+        x = embed.token_embedding(ids, training=False) + embed.segment_embedding(
+            segments, training=False
+        )
         out = embed.norm(x + embed.position_embeddings[None, : ids.shape[1]]).numpy()
         lows.append(min(out.min(), 0.0))
         highs.append(max(out.max(), 0.0))

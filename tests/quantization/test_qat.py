@@ -66,7 +66,9 @@ def test_calibrated_model_tracks_the_float_model():
     spread = np.abs(float_logits).max()
     assert np.abs(qat_logits - float_logits).max() < 0.1 * spread
     assert (qat_logits.argmax(-1) == float_logits.argmax(-1)).mean() >= 0.95
-    ranges = [layer.range for layer in qat.submodules if isinstance(layer, FakeQuant) and layer.enabled]
+    ranges = [
+        layer.range for layer in qat.submodules if isinstance(layer, FakeQuant) and layer.enabled
+    ]
     assert ranges and all(r != (-6.0, 6.0) for r in ranges)  # every range came from data
 
 

@@ -64,10 +64,12 @@ def fresh_classifier(**backbone):
 
 
 def fresh_tagger(**backbone):
-    return tb.TinyBertTokenClassifier(tiny_backbone(vocabulary_size=VOCAB, **backbone), 3, dropout=0.0)
+    return tb.TinyBertTokenClassifier(
+        tiny_backbone(vocabulary_size=VOCAB, **backbone), 3, dropout=0.0
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def trained(kind, epochs=12):
     """A float student ("classifier" or "tagger") trained on its toy task."""
     tf_keras.utils.set_random_seed(0)
@@ -77,7 +79,7 @@ def trained(kind, epochs=12):
     return model
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def qat_trained(kind, scheme, epochs=2):
     """`trained(kind)` quantized with `scheme`, calibrated, then QAT-trained on labels."""
     tf_keras.utils.set_random_seed(1)
@@ -87,7 +89,7 @@ def qat_trained(kind, scheme, epochs=2):
     return qat
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def converted(kind, variant):
     """(Keras model, .tflite bytes): int8_qat / int8_full from `qat_trained`, the
     post-training variants from `trained`."""

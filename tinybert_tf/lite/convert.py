@@ -82,7 +82,9 @@ def converter_for(model, variant, sequence_length, representative_data=None):
     """A configured `tf.lite.TFLiteConverter` for one variant (builtin ops only)."""
     check_variant(variant)
     if variant in NEEDS_DATA and representative_data is None:
-        raise ConversionError(f"{variant} needs representative_data (a callable yielding input dicts)")
+        raise ConversionError(
+            f"{variant} needs representative_data (a callable yielding input dicts)"
+        )
     model = prepare_model(model, variant, representative_data)
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
         [serving_function(model, sequence_length)], model

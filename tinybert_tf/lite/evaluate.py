@@ -1,8 +1,8 @@
 """Running and inspecting exported `.tflite` files with ai-edge-litert.
 
-    logits = run_tflite("m_int8_qat.tflite", features)       # [N, C] or [N, S, C], float
-    agreement(logits, keras_logits, mask)                    # max |diff|, argmax agreement
-    op_report("m_int8_qat.tflite")                           # ops, dtypes, XNNPACK partitions
+logits = run_tflite("m_int8_qat.tflite", features)       # [N, C] or [N, S, C], float
+agreement(logits, keras_logits, mask)                    # max |diff|, argmax agreement
+op_report("m_int8_qat.tflite")                           # ops, dtypes, XNNPACK partitions
 """
 
 from collections import Counter
@@ -29,7 +29,7 @@ def _content(model):
 
 def interpreter(model, num_threads=1, delegate=True, custom_op_registerers=None):
     """An allocated interpreter; `delegate=False` runs TFLite's own kernels (no XNNPACK)."""
-    kwargs = dict(model_content=_content(model), num_threads=num_threads)
+    kwargs = {"model_content": _content(model), "num_threads": num_threads}
     if not delegate:
         kwargs["experimental_op_resolver_type"] = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
     if custom_op_registerers:
@@ -64,7 +64,9 @@ def run_tflite(model, features, num_threads=1, output="logits"):
     count = len(features[INPUT_NAMES[0]])
     rows = []
     for i in range(count):
-        row = {name: np.asarray(features[name][i : i + 1], inputs[name]["dtype"]) for name in inputs}
+        row = {
+            name: np.asarray(features[name][i : i + 1], inputs[name]["dtype"]) for name in inputs
+        }
         rows.append(dequantize(runner(**row)[output], detail)[0])
     return np.stack(rows)
 
@@ -158,8 +160,6 @@ def op_report(model, custom_op_registerers=None):
         "float_ops": dict(Counter(n["op"] for n, f in zip(nodes, is_float) if f)),
         "integer_ops": dict(Counter(n["op"] for n, f in zip(nodes, is_float) if not f)),
         "partitions": partitions,
-        "not_delegated": dict(
-            Counter(n["op"] for i, n in enumerate(nodes) if i not in covered)
-        ),
+        "not_delegated": dict(Counter(n["op"] for i, n in enumerate(nodes) if i not in covered)),
         "size_bytes": len(content),
     }

@@ -48,8 +48,16 @@ def check_builtin_only(content, allow_custom=False):
     return names
 
 
-def write_model(content, out_dir, stem, variant, sequence_length, metadata, allow_custom=False,
-                custom_op_registerers=None):
+def write_model(
+    content,
+    out_dir,
+    stem,
+    variant,
+    sequence_length,
+    metadata,
+    allow_custom=False,
+    custom_op_registerers=None,
+):
     """Writes a converted flatbuffer, its sidecar and the vocabulary; returns the model path."""
     vocab_file = metadata.get("vocab_file")
     if vocab_file is not None and not os.path.isfile(vocab_file):
@@ -78,13 +86,16 @@ def write_model(content, out_dir, stem, variant, sequence_length, metadata, allo
     )
     write_bytes(model_path, content)
     write_bytes(sidecar_path, dumps(sidecar).encode("utf-8"))
-    if vocab_file and os.path.abspath(vocab_file) != os.path.abspath(os.path.join(out_dir, VOCAB_NAME)):
+    if vocab_file and os.path.abspath(vocab_file) != os.path.abspath(
+        os.path.join(out_dir, VOCAB_NAME)
+    ):
         copy_file(vocab_file, os.path.join(out_dir, VOCAB_NAME))
     return model_path
 
 
-def export_tflite(model, out_dir, variant, sequence_length, metadata, representative_data=None,
-                  stem="model"):
+def export_tflite(
+    model, out_dir, variant, sequence_length, metadata, representative_data=None, stem="model"
+):
     """Converts `model` to `variant` and writes `<stem>_<variant>.tflite` + sidecar + vocab.
 
     Args:
@@ -117,5 +128,7 @@ def check_variant_contract(content, variant):
     if variant == "int8_full" and report["float_ops"]:
         raise ExportError(f"int8_full kept float ops {report['float_ops']}")
     if variant == "int8_qat" and report["float_ops"].get("FULLY_CONNECTED"):
-        raise ExportError(f"int8_qat kept {report['float_ops']['FULLY_CONNECTED']} float FULLY_CONNECTED")
+        raise ExportError(
+            f"int8_qat kept {report['float_ops']['FULLY_CONNECTED']} float FULLY_CONNECTED"
+        )
     return report

@@ -18,4 +18,8 @@ def operator_codes(content):
 
 def custom_op_names(content):
     """Names of custom ops (Select TF ops appear as custom ops named `Flex...`)."""
-    return {custom for builtin, custom in operator_codes(content) if builtin == schema.BuiltinOperator.CUSTOM}
+    return {
+        custom
+        for builtin, custom in operator_codes(content)
+        if builtin == schema.BuiltinOperator.CUSTOM
+    }

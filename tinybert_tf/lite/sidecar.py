@@ -48,7 +48,9 @@ def signature_io(content, custom_op_registerers=None):
     """(inputs, outputs): sidecar entries read from the model's serving signature."""
     from tinybert_tf.lite.evaluate import interpreter
 
-    runner = interpreter(content, custom_op_registerers=custom_op_registerers).get_signature_runner()
+    runner = interpreter(
+        content, custom_op_registerers=custom_op_registerers
+    ).get_signature_runner()
     order = {name: i for i, name in enumerate(INPUT_NAMES)}
     details = sorted(runner.get_input_details().items(), key=lambda item: order.get(item[0], 99))
     inputs = [_tensor_entry(n, d) for n, d in details]
@@ -63,8 +65,17 @@ def special_token_ids(vocab_file):
     return {token: vocab[token] for token in SPECIAL_TOKENS if token in vocab}
 
 
-def build_sidecar(model_file, variant, sequence_length, metadata, inputs, outputs, size_bytes,
-                  vocab_name=None, special_tokens=None):
+def build_sidecar(
+    model_file,
+    variant,
+    sequence_length,
+    metadata,
+    inputs,
+    outputs,
+    size_bytes,
+    vocab_name=None,
+    special_tokens=None,
+):
     """The sidecar dict. `metadata` brings labels, task, kind, lowercase (and any extra keys,
     kept as they are); `inputs` / `outputs` come from `signature_io`."""
     known = {"labels", "task", "kind", "lowercase", "vocab_file", "sequence_length"}
@@ -90,7 +101,7 @@ def build_sidecar(model_file, variant, sequence_length, metadata, inputs, output
 def check_metadata(metadata, sequence_length, num_outputs_last_dim=None):
     """Raises ValueError (one line) for metadata an app could not use."""
     if not isinstance(metadata, dict):
-        raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
+        raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
     if "labels" not in metadata or not metadata["labels"]:
         raise ValueError("metadata needs 'labels' (the class names, in logit order)")
     if metadata.get("kind") not in KINDS:

@@ -3,7 +3,6 @@
 import itertools
 
 import numpy as np
-
 import tensorflow_model_optimization as tfmot
 
 from tinybert_tf.constants import INPUT_NAMES
@@ -60,5 +59,7 @@ def uncalibrated(model):
     """Names of activation quantizers whose range was never set by data (neither by
     `calibrate` nor by a training step): they still hold the initial [-6, 6]."""
     return sorted(
-        name for name, variables in _range_variables(model) if "seen" in variables and float(variables["seen"]) < 0.5
+        name
+        for name, variables in _range_variables(model)
+        if "seen" in variables and float(variables["seen"]) < 0.5
     )

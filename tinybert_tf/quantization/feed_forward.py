@@ -22,7 +22,9 @@ class QuantizedFeedForward(FeedForward):
         super().__init__(*args, **kwargs)
         self.scheme = check_scheme(scheme)
         fused = self.activation == "relu"
-        self.intermediate_dense = quantized_dense(self.intermediate_dense, quantize_output=not fused)
+        self.intermediate_dense = quantized_dense(
+            self.intermediate_dense, quantize_output=not fused
+        )
         self.output_dense = quantized_dense(self.output_dense)
         self.activation_quant = FakeQuant(name="activation_quant")
 

@@ -20,13 +20,17 @@ class QuantizedPooler(Pooler):
     def __init__(self, *args, scheme="int8_qat", **kwargs):
         super().__init__(*args, **kwargs)
         self.scheme = check_scheme(scheme)
-        linear = tf_keras.layers.Dense.from_config({**self.dense.get_config(), "activation": "linear"})
+        linear = tf_keras.layers.Dense.from_config(
+            {**self.dense.get_config(), "activation": "linear"}
+        )
         self.dense = quantized_dense(linear)
         self.tanh_quant = FakeQuant(name="tanh_quant")
 
     @tf.autograph.experimental.do_not_convert  # no tensor-dependent Python control flow
     def call(self, x, training=None):  # [B, S, H] -> [B, H]
-        return self.tanh_quant(tf.tanh(self.dense(x[:, 0, :], training=training)), training=training)
+        return self.tanh_quant(
+            tf.tanh(self.dense(x[:, 0, :], training=training)), training=training
+        )
 
     def get_config(self):
         config = super().get_config()

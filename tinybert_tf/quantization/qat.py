@@ -82,7 +82,9 @@ class QuantizedStudent(tf_keras.Model):
 
     def __init__(self, feature_model, scheme, source_config, **kwargs):
         super().__init__(
-            inputs=feature_model.inputs, outputs={"logits": feature_model.output["logits"]}, **kwargs
+            inputs=feature_model.inputs,
+            outputs={"logits": feature_model.output["logits"]},
+            **kwargs,
         )
         object.__setattr__(self, "_feature_model", feature_model)  # same layers; not a sub-model
         self.scheme = scheme
@@ -133,7 +135,7 @@ def _annotate(layer):
 def _relative(name):
     """'transformer_layer_0/attention/quant_query/kernel:0' -> 'attention/query/kernel'."""
     parts = name.split(":")[0].split("/")[1:]
-    return "/".join(p[len("quant_") :] if p.startswith("quant_") else p for p in parts)
+    return "/".join(p.removeprefix("quant_") for p in parts)
 
 
 def copy_float_weights(source, target):
@@ -202,5 +204,7 @@ def qat_feature_model(model):
     """The distillation view of a QAT student: `{"logits", "hidden_states",
     "attention_scores"}`, sharing its weights (same as `model.feature_model`)."""
     if not is_quantized(model):
-        raise QuantizationError(f"expected a model from quantize_student, got {type(model).__name__}")
+        raise QuantizationError(
+            f"expected a model from quantize_student, got {type(model).__name__}"
+        )
     return model.feature_model

@@ -99,7 +99,11 @@ class ActivationQuantizer(Quantizer):
                 trainable=False,
             )
 
-        return {"min_var": scalar("min", -6.0), "max_var": scalar("max", 6.0), "seen": scalar("seen", 0.0)}
+        return {
+            "min_var": scalar("min", -6.0),
+            "max_var": scalar("max", 6.0),
+            "seen": scalar("seen", 0.0),
+        }
 
     def _fake_quant(self, x, low, high):
         if self.symmetric:  # zero point exactly 0: [-m, m] on [-127, 127]
