@@ -119,12 +119,6 @@ def test_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
                                rtol=1e-5)
 
 
-@pytest.mark.skipif(HAS_TENSORBOARD, reason="checks the message shown without tensorboard")
-def test_tensorboard_without_the_package_is_a_clear_error(tmp_path):
-    with pytest.raises(DistillConfigError, match="pip install tensorboard"):
-        distill_task(build_pair(), make_dataset(8), None, str(tmp_path), tensorboard=True)
-
-
 def test_make_optimizer_warms_up_decays_and_spares_biases():
     optimizer = make_optimizer(1e-2, total_steps=100, warmup_fraction=0.1, weight_decay=0.5)
     kernel = tf.Variable(tf.ones((2, 2)), name="dense/kernel")
