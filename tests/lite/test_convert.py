@@ -105,6 +105,19 @@ def test_embedding_table_is_stored_int8(variant):
     assert tuple(table["shape"]) == (60, 16) and table["dtype"] == np.int8
 
 
+def test_int8_full_from_a_student_trained_for_int8_qat():
+    # One QAT run can serve both products: the int8_full graph is rebuilt from the
+    # trained weights and calibrated (small mask constant, integer attention core).
+    qat = qat_trained("classifier", "int8_qat")
+    with pytest.raises(ConversionError, match="int8_qat QAT student needs representative_data"):
+        convert(qat, "int8_full", SEQ)
+    content = convert(qat, "int8_full", SEQ, representative_data=representative())
+    assert op_report(content)["float_ops"] == {}
+    x = _batch("classifier")
+    keras_pred = qat(x)["logits"].numpy().argmax(-1)
+    assert (run_tflite(content, x).argmax(-1) == keras_pred).mean() >= 0.95
+
+
 def test_refusals():
     with pytest.raises(ConversionError, match="representative_data"):
         convert(trained("classifier"), "int8_ptq", SEQ)

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from tinybert_tf.constants import INPUT_NAMES
 from tinybert_tf.lite.signature import serving_function
-from tinybert_tf.quantization import is_quantized, quantize_student
+from tinybert_tf.quantization import float_student, is_quantized, quantize_student
 from tinybert_tf.quantization.calibration import iterate_batches, uncalibrated
 
 VARIANTS = ("fp32", "fp16", "int8_dynamic", "int8_ptq", "int8_qat", "int8_full")
@@ -55,17 +55,23 @@ def representative_rows(representative_data, limit=REPRESENTATIVE_SAMPLES):
 
 
 def prepare_model(model, variant, representative_data=None):
-    """The Keras model a variant converts: a QAT variant of a float student is first
-    quantized with `quantize_student` and calibrated (no training), a post-training
-    variant of a QAT student is refused."""
+    """The Keras model a variant converts.
+
+    A QAT variant of a float student, or of a QAT student trained for the other scheme
+    (its trained float weights), is first quantized for `variant` with
+    `quantize_student` and calibrated on `representative_data` (no training). A
+    post-training variant of a QAT student is refused.
+    """
     check_variant(variant)
-    if variant in QAT_VARIANTS and not is_quantized(model):
+    if variant in QAT_VARIANTS and (not is_quantized(model) or model.scheme != variant):
         if representative_data is None:
+            what = "a float student" if not is_quantized(model) else f"a {model.scheme} QAT student"
             raise ConversionError(
-                f"{variant} from a float student needs representative_data to set its "
-                "activation ranges (or pass a model from quantize_student)"
+                f"{variant} from {what} needs representative_data to set its activation "
+                f"ranges (or pass a model from quantize_student(..., scheme={variant!r}))"
             )
-        return quantize_student(model, scheme=variant, representative_data=representative_data)
+        source = float_student(model) if is_quantized(model) else model
+        return quantize_student(source, scheme=variant, representative_data=representative_data)
     if variant not in QAT_VARIANTS and is_quantized(model):
         raise ConversionError(f"{variant} is a post-training variant: pass the float student")
     if variant in QAT_VARIANTS:

@@ -11,8 +11,10 @@ from tinybert_tf.quantization.fake_quant import FakeQuant
 from tinybert_tf.quantization.qat import (
     QuantizationError,
     QuantizedStudent,
+    float_student,
     is_quantized,
     qat_feature_model,
     quantize_student,
 )
 from tinybert_tf.quantization.scheme import FULL_MASK_VALUE, SCHEMES
+from tinybert_tf.quantization.weights import copy_weights

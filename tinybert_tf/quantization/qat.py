@@ -37,6 +37,7 @@ from tinybert_tf.quantization.scheme import (
     check_scheme,
     quantizes_core,
 )
+from tinybert_tf.quantization.weights import copy_model_weights
 
 TWINS = {
     AttentionBias: QuantizedAttentionBias,
@@ -132,33 +133,6 @@ def _annotate(layer):
     return layer  # inputs and the attention bias stay as they are
 
 
-def _relative(name):
-    """'transformer_layer_0/attention/quant_query/kernel:0' -> 'attention/query/kernel'."""
-    parts = name.split(":")[0].split("/")[1:]
-    return "/".join(p.removeprefix("quant_") for p in parts)
-
-
-def copy_float_weights(source, target):
-    """Copies every weight of the float model `source` into its twin `target`, by name.
-
-    Layers are paired by name; inside a layer, weights by their path with the
-    `quant_` prefixes of wrappers removed. Raises if a float weight has no twin.
-    """
-    for layer in source.layers:
-        if not layer.weights:
-            continue
-        twin = target.get_layer(layer.name)
-        by_name = {_relative(w.name): w for w in twin.weights}
-        for weight in layer.weights:
-            key = _relative(weight.name)
-            if key not in by_name or by_name[key].shape != weight.shape:
-                raise QuantizationError(
-                    f"layer {layer.name}: weight {key} {tuple(weight.shape)} has no twin in "
-                    f"the quantized layer ({', '.join(sorted(by_name))})"
-                )
-            by_name[key].assign(weight)
-
-
 def quantize_student(
     model, scheme="int8_qat", representative_data=None, calibration_steps=8, name=None
 ):
@@ -186,13 +160,13 @@ def quantize_student(
             f"quantize_student needs a TinyBertClassifier / TinyBertTokenClassifier, got "
             f"{type(model).__name__} (no feature_model with {FEATURE_OUTPUTS})"
         )
-    twin = tf_keras.models.clone_model(features, clone_function=_to_twin(scheme))
-    copy_float_weights(features, twin)
-    annotated = tf_keras.models.clone_model(twin, clone_function=_annotate)
+    twin = _to_twin(scheme)
+    annotated = tf_keras.models.clone_model(features, clone_function=lambda l: _annotate(twin(l)))
     with tfmot.quantization.keras.quantize_scope(custom_objects()):
         qat_features = tfmot.quantization.keras.quantize_apply(
             annotated, scheme=StudentQuantizeScheme()
         )
+    copy_model_weights(features, qat_features)
     source = tf_keras.saving.serialize_keras_object(model)
     student = QuantizedStudent(qat_features, scheme, source, name=name or f"{model.name}_{scheme}")
     if representative_data is not None:
@@ -208,3 +182,15 @@ def qat_feature_model(model):
             f"expected a model from quantize_student, got {type(model).__name__}"
         )
     return model.feature_model
+
+
+def float_student(model):
+    """The float student a QAT model was made from, with the QAT model's current
+    (trained) float weights: fake-quant ranges dropped, the float mask constant back."""
+    if not is_quantized(model):
+        raise QuantizationError(
+            f"expected a model from quantize_student, got {type(model).__name__}"
+        )
+    source = tf_keras.saving.deserialize_keras_object(model._source_config)
+    copy_model_weights(model.feature_model, source)
+    return source
