@@ -109,7 +109,7 @@ def test_int8_full_from_a_student_trained_for_int8_qat():
     # One QAT run can serve both products: the int8_full graph is rebuilt from the
     # trained weights and calibrated (small mask constant, integer attention core).
     qat = qat_trained("classifier", "int8_qat")
-    with pytest.raises(ConversionError, match="int8_qat QAT student needs representative_data"):
+    with pytest.raises(ConversionError, match="int8_full needs representative_data"):
         convert(qat, "int8_full", SEQ)
     content = convert(qat, "int8_full", SEQ, representative_data=representative())
     assert op_report(content)["float_ops"] == {}
