@@ -8,6 +8,7 @@ from tests.quantization.toy import (
     classification_data,
     converted,
     qat_trained,
+    representative,
     tagging_data,
     trained,
 )
