@@ -2,7 +2,6 @@
 
 import tf_keras
 
-from tinybert_tf.layers.initializers import truncated_normal
 from tinybert_tf.models.task_model import TinyBertTaskModel
 
 
@@ -16,15 +15,8 @@ class TinyBertClassifier(TinyBertTaskModel):
     def __init__(self, backbone, num_classes, dropout=0.1, **kwargs):
         if not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
-        x = tf_keras.layers.Dropout(dropout, name="classifier_dropout")(
-            backbone.output["pooled_output"]
-        )
-        logits = tf_keras.layers.Dense(
-            num_classes,
-            name="logits",
-            kernel_initializer=truncated_normal(backbone.initializer_range),
-        )(x)  # [B, C]
         super().__init__(
-            backbone, logits, {"num_classes": num_classes, "dropout": dropout}, **kwargs
-        )
+            backbone, backbone.output["pooled_output"], num_classes, dropout,
+            "classifier_dropout", {"num_classes": num_classes, "dropout": dropout}, **kwargs
+        )  # logits [B, C]
         self.num_classes = num_classes

@@ -2,6 +2,7 @@
 
 import tf_keras
 
+from tinybert_tf.layers.initializers import truncated_normal
 from tinybert_tf.models.backbone import TinyBertBackbone
 
 
@@ -14,7 +15,12 @@ class TinyBertTaskModel(tf_keras.Model):
     returns the hidden states and pre-softmax attention scores for distillation.
     """
 
-    def __init__(self, backbone, logits, head_config, **kwargs):
+    def __init__(self, backbone, features, num_labels, dropout, dropout_name, head_config,
+                 **kwargs):
+        x = tf_keras.layers.Dropout(dropout, name=dropout_name)(features)
+        logits = tf_keras.layers.Dense(
+            num_labels, name="logits",
+            kernel_initializer=truncated_normal(backbone.initializer_range))(x)  # [..., C]
         super().__init__(inputs=backbone.input, outputs={"logits": logits}, **kwargs)
         # Not tracked as a sub-layer: its layers already are this model's layers, and a
         # tracked nested model would look like a nested model to tfmot.
