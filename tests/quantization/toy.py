@@ -16,7 +16,7 @@ from tinybert_tf.quantization import quantize_student
 
 SEQ = 16
 VOCAB = 60
-MARKER = 5  # class 1 iff this token appears
+MARKER = 5  # class 1 iff this token sits right after [CLS]
 
 
 def toy_inputs(n=64, seed=0):
@@ -33,8 +33,7 @@ def classification_data(n=64, seed=0):
     x = toy_inputs(n, seed)
     rng = np.random.default_rng(seed + 1)
     labels = rng.integers(0, 2, n).astype("int32")
-    for i in np.flatnonzero(labels):
-        x["token_ids"][i, rng.integers(1, x["padding_mask"][i].sum())] = MARKER
+    x["token_ids"][labels == 1, 1] = MARKER
     return x, labels
 
 
@@ -47,8 +46,9 @@ def tagging_data(n=64, seed=0):
 
 
 def representative(seed=100, batches=4):
-    """A representative-data callable (what callers draw from the training split)."""
-    return lambda: [toy_inputs(16, seed + i) for i in range(batches)]
+    """A representative-data callable: inputs drawn like the training split (with and
+    without the classifier's marker), as callers draw them from their training data."""
+    return lambda: [classification_data(16, seed + i)[0] for i in range(batches)]
 
 
 def _compile(model, learning_rate=3e-3):
@@ -70,22 +70,22 @@ def fresh_tagger(**backbone):
 
 
 @functools.cache
-def trained(kind, epochs=12):
+def trained(kind, epochs=10):
     """A float student ("classifier" or "tagger") trained on its toy task."""
     tf_keras.utils.set_random_seed(0)
     model = fresh_classifier() if kind == "classifier" else fresh_tagger()
-    x, y = classification_data() if kind == "classifier" else tagging_data()
-    _compile(model).fit(x, y, epochs=epochs, batch_size=16, verbose=0)
+    x, y = classification_data(256) if kind == "classifier" else tagging_data(256)
+    _compile(model).fit(x, y, epochs=epochs, batch_size=32, verbose=0)
     return model
 
 
 @functools.cache
-def qat_trained(kind, scheme, epochs=2):
+def qat_trained(kind, scheme, epochs=1):
     """`trained(kind)` quantized with `scheme`, calibrated, then QAT-trained on labels."""
     tf_keras.utils.set_random_seed(1)
     qat = quantize_student(trained(kind), scheme, representative_data=representative())
-    x, y = classification_data(seed=3) if kind == "classifier" else tagging_data(seed=3)
-    _compile(qat, 1e-3).fit(x, y, epochs=epochs, batch_size=16, verbose=0)
+    x, y = classification_data(128, seed=3) if kind == "classifier" else tagging_data(128, seed=3)
+    _compile(qat, 3e-4).fit(x, y, epochs=epochs, batch_size=32, verbose=0)
     return qat
 
 

@@ -110,7 +110,14 @@ def converter_for(model, variant, sequence_length, representative_data=None):
 
 def convert(model, variant, sequence_length, representative_data=None):
     """The `.tflite` flatbuffer (bytes) of `model` in `variant` at static shape [1, S]."""
-    return converter_for(model, variant, sequence_length, representative_data).convert()
+    content = converter_for(model, variant, sequence_length, representative_data).convert()
+    from tinybert_tf.lite.evaluate import interpreter
+
+    # The converter silently drops the signature (input names) when it cannot save the
+    # model as a SavedModel first; a model without one is useless to an app.
+    if "serving_default" not in interpreter(content, delegate=False).get_signature_list():
+        raise ConversionError(f"{variant}: the converted model lost its serving signature")
+    return content
 
 
 def toy_inputs(sequence_length, vocabulary_size, count=8, seed=0):

@@ -12,6 +12,8 @@ constructor, same weights, fake-quant ops placed per scheme; dense layers inside
 `tfmot.quantization.keras.quantize_apply` builds the trainable QAT graph.
 """
 
+import copy
+
 import tensorflow_model_optimization as tfmot
 import tf_keras
 
@@ -96,11 +98,16 @@ class QuantizedStudent(tf_keras.Model):
         return self._feature_model
 
     def get_config(self):
-        return {"name": self.name, "scheme": self.scheme, "source": self._source_config}
+        return {
+            "name": self.name,
+            "scheme": self.scheme,
+            "source": copy.deepcopy(self._source_config),
+        }
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        source = tf_keras.saving.deserialize_keras_object(config["source"])
+        # Deserializing may rewrite the nested config in place: work on a copy.
+        source = tf_keras.saving.deserialize_keras_object(copy.deepcopy(config["source"]))
         return quantize_student(source, config["scheme"], name=config.get("name"))
 
 
@@ -191,6 +198,6 @@ def float_student(model):
         raise QuantizationError(
             f"expected a model from quantize_student, got {type(model).__name__}"
         )
-    source = tf_keras.saving.deserialize_keras_object(model._source_config)
+    source = tf_keras.saving.deserialize_keras_object(copy.deepcopy(model._source_config))
     copy_model_weights(model.feature_model, source)
     return source
