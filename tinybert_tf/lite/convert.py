@@ -3,11 +3,14 @@
     fp32          float graph
     fp16          float16 weights, float compute
     int8_dynamic  int8 weights, activations quantized on the fly (dynamic range)
-    int8_ptq      full-integer post-training quantization from a representative dataset
-    int8_qat      QAT ranges; int8 FULLY_CONNECTED / embeddings, float attention core
-                  and norms where XNNPACK has no int8 kernel (the CPU product)
-    int8_full     QAT ranges plus calibration; every op int8, int8 logits (the NPU / DSP
+    int8_ptq      the converter's full-integer post-training quantization of the float
+                  graph from a representative dataset (the naive baseline: the -10000
+                  mask lands in the int8 range of the attention scores)
+    int8_qat      QAT ranges; int8 FULLY_CONNECTED, embedding tables and probs @ V,
+                  float Q K^T, softmax and norms, which XNNPACK runs in float (the CPU
                   product)
+    int8_full     QAT ranges plus calibration of the rest; every op integer, int8
+                  logits (the NPU / DSP product)
 
 Every variant keeps the `[1, S]` int32 inputs `token_ids`, `segment_ids`,
 `padding_mask` and builtin ops only.
@@ -15,7 +18,6 @@ Every variant keeps the `[1, S]` int32 inputs `token_ids`, `segment_ids`,
 
 import itertools
 
-import numpy as np
 import tensorflow as tf
 
 from tinybert_tf.constants import INPUT_NAMES
@@ -118,15 +120,3 @@ def convert(model, variant, sequence_length, representative_data=None):
     if "serving_default" not in interpreter(content, delegate=False).get_signature_list():
         raise ConversionError(f"{variant}: the converted model lost its serving signature")
     return content
-
-
-def toy_inputs(sequence_length, vocabulary_size, count=8, seed=0):
-    """Random in-vocabulary input dicts (int32 [1, S]), e.g. for smoke checks."""
-    rng = np.random.default_rng(seed)
-    for _ in range(count):
-        ids = rng.integers(1, vocabulary_size, (1, sequence_length)).astype(np.int32)
-        yield {
-            INPUT_NAMES[0]: ids,
-            INPUT_NAMES[1]: np.zeros_like(ids),
-            INPUT_NAMES[2]: np.ones_like(ids),
-        }

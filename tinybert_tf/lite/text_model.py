@@ -17,8 +17,6 @@ tokenizer behind `data.Tokenizer` keeps them (accented words become [UNK] there)
 the two agree on text without accents.
 """
 
-import os
-
 import numpy as np
 import tensorflow as tf
 
@@ -130,8 +128,3 @@ def run_text_tflite(path, texts, num_threads=1, output="logits"):
         out = runner(**{TEXT_INPUT: np.array([text.encode("utf-8")], dtype=object)})
         rows.append(dequantize(out[output], detail)[0])
     return np.stack(rows)
-
-
-def is_text_model(path):
-    """True for files written by `export_text_tflite`."""
-    return os.fspath(path).endswith("_text.tflite")

@@ -1,10 +1,11 @@
 """Quantization schemes: which tensors of the student carry a fake-quant, and why.
 
 `int8_qat` (CPUs through XNNPACK): every FULLY_CONNECTED and the embedding tables in
-int8, with input and output ranges learned in QAT. The attention core (scores,
-softmax, the two batch matmuls), residual additions and normalisations stay float:
-XNNPACK has float kernels for them, int8 ranges there cost accuracy (the residual
-stream has outliers), and the DEQUANTIZE / QUANTIZE ops at their borders are cheap.
+int8, with input and output ranges learned in QAT; probs @ V is an int8 BATCH_MATMUL
+(V symmetric, which XNNPACK requires). Q K^T, the mask, the softmax, residual
+additions and normalisations stay float: XNNPACK has no int8 softmax, int8 ranges
+there cost accuracy (the residual stream has outlier dimensions, the mask would sit
+in the scores' range), and the DEQUANTIZE / QUANTIZE ops at their borders are cheap.
 
 `int8_full` (integer-only delegates: NPU, DSP, Edge TPU): additionally fake-quantizes
 the embedding sum, the attention scores and probabilities and the residual sums; the
