@@ -83,11 +83,16 @@ def main(argv=None):
     if argv[:1] == ["bench-compare"]:
         return bench_compare(argv[1:])
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ start-up lines (a CUDA probe on CPU-only hosts) would bury the
+    # one-line error; --debug keeps its errors and shows the import's own output.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if args.debug else "3")
     try:
+        if not args.debug:
+            _import_tensorflow_quietly()
         from tinybert_tf.pipeline.run import STEPS, run_pipeline
 
         config = config_from_args(args)
+        check_config(config)
         force = STEPS if args.force == [] else (args.force or ())
         only = None if args.command == "pipeline" else [args.command]
         results = run_pipeline(config, force=force, only=only)
@@ -102,6 +107,36 @@ def main(argv=None):
             raise
         print(f"tinybert-tf: error: {_one_line(err)}", file=sys.stderr)
         return 2
+
+
+def check_config(config):
+    """Settings that would only fail after the teacher trained, refused up front."""
+    from tinybert_tf.models.presets import get_preset
+    from tinybert_tf.teacher.loading import check_sequence_length
+
+    get_preset(config.student)
+    check_sequence_length(config.teacher, config.resolved().sequence_length)
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with the process's stderr (fd 2) sent to /dev/null.
+
+    Its native libraries log before absl logging is set up ("All log messages before
+    absl::InitializeLog() ...", a CUDA probe), which TF_CPP_MIN_LOG_LEVEL cannot silence.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                import tensorflow  # noqa: F401
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 def _one_line(err):

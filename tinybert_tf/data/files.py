@@ -15,6 +15,7 @@ from tinybert_tf.data.examples import CLASSIFICATION, PAIR_CLASSIFICATION, Recor
 TEXT, TEXT_PAIR, LABEL = "text", "text_pair", "label"
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 JSONL_SUFFIXES = (".jsonl",)
+MAX_FIELD_CHARS = 2**31 - 1  # the file is in memory already
 
 
 def read_utf8(path):
@@ -72,10 +73,15 @@ def read_table(path):
     text = read_utf8(path)
     # strict: a stray or unclosed quote is an error, not a silently merged row.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=TABLE_SUFFIXES[path.suffix.lower()], strict=True)
+    # A long text is data (the tokenizer truncates it), not an error: lift the csv
+    # module's 128 KB field limit, which is global, while this file is read.
+    field_limit = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
         return _table_records(path, reader)
     except csv.Error as err:
         raise DataError(path, f"not a valid {path.suffix[1:].upper()} file ({err})", reader.line_num) from None
+    finally:
+        csv.field_size_limit(field_limit)
 
 
 def _table_records(path, reader):

@@ -22,9 +22,12 @@ def atomic_write(path, write, mode="wb"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(err, OSError) and err.filename is None:
+            # A full disk's ENOSPC names no file: name the one that could not be written.
+            raise OSError(err.errno, err.strerror or str(err), path) from err
         raise
     return path
 

@@ -28,17 +28,30 @@ def _content(model):
 
 
 def interpreter(model, num_threads=1, delegate=True, custom_op_registerers=None):
-    """An allocated interpreter; `delegate=False` runs TFLite's own kernels (no XNNPACK)."""
-    kwargs = {"model_content": _content(model), "num_threads": num_threads}
+    """An allocated interpreter; `delegate=False` runs TFLite's own kernels (no XNNPACK).
+
+    A file that is not a TFLite model (truncated, empty, something else) raises a
+    one-line ValueError naming it.
+    """
+    content = _content(model)
+    kwargs = {"model_content": content, "num_threads": num_threads}
     if not delegate:
         kwargs["experimental_op_resolver_type"] = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
-    if custom_op_registerers:
-        from ai_edge_litert.interpreter import InterpreterWithCustomOps
+    try:
+        if not content:
+            raise ValueError("the file is empty")
+        if custom_op_registerers:
+            from ai_edge_litert.interpreter import InterpreterWithCustomOps
 
-        result = InterpreterWithCustomOps(custom_op_registerers=custom_op_registerers, **kwargs)
-    else:
-        result = Interpreter(**kwargs)
-    result.allocate_tensors()
+            result = InterpreterWithCustomOps(custom_op_registerers=custom_op_registerers, **kwargs)
+        else:
+            result = Interpreter(**kwargs)
+        result.allocate_tensors()
+    except (ValueError, RuntimeError) as err:
+        if isinstance(model, (bytes, bytearray)):
+            raise
+        reason = " ".join(str(err).split())
+        raise ValueError(f"{model}: not a valid TFLite model ({reason}); export it again") from err
     return result
 
 
@@ -69,6 +82,18 @@ def run_tflite(model, features, num_threads=1, output="logits"):
         }
         rows.append(dequantize(runner(**row)[output], detail)[0])
     return np.stack(rows)
+
+
+def tflite_logits(path, features, num_threads=1):
+    """`run_tflite` on a model file that ships, checking its sidecar first.
+
+    A sidecar (`<stem>.json` or `model.json` beside the model) that does not describe the
+    model raises a one-line ValueError naming it (see `sidecar.check_sidecar`).
+    """
+    from tinybert_tf.lite.sidecar import check_sidecar
+
+    check_sidecar(path)
+    return run_tflite(path, features, num_threads=num_threads)
 
 
 def agreement(tflite_logits, keras_logits, padding_mask=None):

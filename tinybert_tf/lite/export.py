@@ -117,9 +117,26 @@ def export_tflite(
     """
     check_variant(variant)
     check_metadata({"kind": "classification", **metadata}, sequence_length)
+    check_vocabulary(model, metadata.get("vocab_file"))
     content = convert(model, variant, sequence_length, representative_data)
     check_variant_contract(content, variant)
     return write_model(content, out_dir, stem, variant, sequence_length, metadata)
+
+
+def check_vocabulary(model, vocab_file):
+    """ExportError when the vocabulary has tokens the model's embedding table has no row
+    for: the student was built for another tokenizer."""
+    rows = next((m.vocabulary_size for m in model.submodules
+                 if isinstance(getattr(m, "vocabulary_size", None), int)), None)
+    if vocab_file is None or rows is None or not os.path.isfile(vocab_file):
+        return
+    with open(vocab_file, encoding="utf-8") as f:
+        tokens = len(f.read().splitlines())
+    if tokens > rows:
+        raise ExportError(
+            f"{vocab_file}: {tokens} tokens but the model's embedding table has {rows} rows; "
+            "the student was built for another vocabulary"
+        )
 
 
 def check_variant_contract(content, variant):

@@ -19,6 +19,7 @@ Float value = (int value - zero_point) * scale for a quantized tensor.
 """
 
 import json
+import os
 
 import numpy as np
 
@@ -48,8 +49,8 @@ def signature_io(content, custom_op_registerers=None):
     """(inputs, outputs): sidecar entries read from the model's serving signature."""
     from tinybert_tf.lite.evaluate import interpreter
 
-    runner = interpreter(
-        content, custom_op_registerers=custom_op_registerers
+    runner = interpreter(  # no delegate: only the signature is read
+        content, delegate=False, custom_op_registerers=custom_op_registerers
     ).get_signature_runner()
     order = {name: i for i, name in enumerate(INPUT_NAMES)}
     details = sorted(runner.get_input_details().items(), key=lambda item: order.get(item[0], 99))
@@ -120,3 +121,56 @@ def check_metadata(metadata, sequence_length, num_outputs_last_dim=None):
 
 def dumps(sidecar):
     return json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n"
+
+
+def find_sidecar(model_path):
+    """The sidecar of a model file: `<stem>.json` beside it, else `model.json`; or None."""
+    folder = os.path.dirname(os.path.abspath(model_path))
+    stem = os.path.splitext(os.path.basename(model_path))[0]
+    for name in (f"{stem}.json", "model.json"):
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    return None
+
+
+def check_sidecar(model_path):
+    """Raises ValueError (one line, naming the sidecar) when the model's sidecar does not
+    describe it: another file name or size, other inputs / outputs (names, types, shapes,
+    int8 scales), a label count that is not the number of logits, another sequence length.
+    Returns the sidecar dict, or None when the model has none."""
+    path = find_sidecar(model_path)
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            sidecar = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not a valid JSON sidecar ({err})") from err
+    if not isinstance(sidecar, dict):
+        raise ValueError(f"{path}: expected a JSON object")
+    with open(model_path, "rb") as f:
+        content = f.read()
+    from tinybert_tf.lite.evaluate import interpreter
+
+    interpreter(model_path, delegate=False)  # a broken model is named as such
+    inputs, outputs = signature_io(content)
+    name = os.path.basename(model_path)
+    problems = []
+    if sidecar.get("model_file", name) != name:
+        problems.append(f"it is for {sidecar['model_file']}")
+    if sidecar.get("size_bytes", len(content)) != len(content):
+        problems.append(f"size_bytes {sidecar['size_bytes']} but the file has {len(content)}")
+    if sidecar.get("inputs", inputs) != inputs:
+        problems.append("its inputs differ from the model's")
+    if sidecar.get("outputs", outputs) != outputs:
+        problems.append("its outputs differ from the model's")
+    logits = next((o for o in outputs if o["name"] == "logits"), outputs[0])
+    labels = sidecar.get("labels")
+    if labels is not None and len(labels) != logits["shape"][-1]:
+        problems.append(f"{len(labels)} labels but the model has {logits['shape'][-1]} logits")
+    length = sidecar.get("sequence_length")
+    if length is not None and inputs and length != inputs[0]["shape"][-1]:
+        problems.append(f"sequence_length {length} but the model takes {inputs[0]['shape'][-1]}")
+    if problems:
+        raise ValueError(f"{path}: does not match {name}: {'; '.join(problems)}")
+    return sidecar

@@ -160,6 +160,8 @@ def _load_hf_folder(folder, config):
         backbone = keras_hub.models.BertBackbone.from_preset(folder)
     except (KeyError, ValueError, FileNotFoundError) as err:
         raise TeacherError(f"{folder}: cannot load BERT weights ({_one_line(err)})") from err
+    with open(vocab_file, encoding="utf-8") as f:
+        _check_vocabulary(len(f.read().splitlines()), backbone, vocab_file)
     return Teacher(
         backbone=backbone,
         vocab_file=vocab_file,
@@ -212,6 +214,7 @@ def _load_named_preset(name, cache_dir):
 
 
 def _from_keras_tokenizer(backbone, tokenizer, source, cache_dir):
+    _check_vocabulary(tokenizer.vocabulary_size(), backbone, source)
     vocab_file = _write_vocabulary(tokenizer.get_vocabulary(), source, cache_dir)
     return Teacher(
         backbone=backbone,
@@ -220,6 +223,42 @@ def _from_keras_tokenizer(backbone, tokenizer, source, cache_dir):
         source=source,
         has_masked_lm=_has_keras_masked_lm(source),
     )
+
+
+def _check_vocabulary(tokens, backbone, where):
+    """TeacherError when the tokenizer makes ids the embedding table has no row for."""
+    if tokens > backbone.vocabulary_size:
+        raise TeacherError(
+            f"{where}: the tokenizer has {tokens} tokens but the model's embedding table has "
+            f"{backbone.vocabulary_size} rows; the vocabulary belongs to another model"
+        )
+
+
+def max_sequence_length(source=None):
+    """The size of the teacher's position table, read from its config.json (no weights
+    are loaded); None for a preset name or a config that does not say."""
+    if source is None:
+        source = default_teacher_dir()
+    source = os.fspath(source)
+    if not os.path.isfile(os.path.join(source, "config.json")):
+        return None
+    config = _read_config(source)
+    if "registered_name" in config:
+        value = (config.get("config") or {}).get("max_sequence_length")
+    else:
+        value = config.get("max_position_embeddings")
+    return value if isinstance(value, int) else None
+
+
+def check_sequence_length(source, sequence_length):
+    """TeacherError when `sequence_length` is above the teacher's position table."""
+    limit = max_sequence_length(source)
+    if limit is not None and sequence_length > limit:
+        where = os.path.join(os.fspath(source or default_teacher_dir()), "config.json")
+        raise TeacherError(
+            f"{where}: sequence length {sequence_length} is above the teacher's position "
+            f"table ({limit} positions); use a sequence length of {limit} or less"
+        )
 
 
 def _has_keras_masked_lm(source):
