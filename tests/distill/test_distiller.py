@@ -125,6 +125,49 @@ def test_keras_hub_teacher_through_teacher_features(pair):
     assert not {id(v) for v in backbone.weights} & {id(v) for v in distiller.weights}
 
 
+def test_student_initialised_from_the_teacher_starts_near_zero_intermediate_loss():
+    """init_student_from_teacher + init_projections: the losses start where the init left them.
+
+    A same-shape copy with W_m = I has zero emb/hidden/att loss; a narrower, shallower
+    student seen through the PCA basis starts far below a random one.
+    """
+    import keras
+    import keras_hub
+
+    import tinybert_tf as tb
+    from tinybert_tf.distill import attention_layer_map, make_layer_map
+    from tinybert_tf.teacher import (TeacherFeatures, build_teacher_model,
+                                     init_student_from_teacher, teacher_basis)
+
+    keras.utils.set_random_seed(0)
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100, num_layers=4, num_heads=4, hidden_dim=32, intermediate_dim=64,
+        max_sequence_length=32, dropout=0.0)
+    teacher = TeacherFeatures(build_teacher_model(backbone, "classification", 3, dropout=0.0))
+    data = make_dataset(16)
+
+    def start_loss(hidden_dim, num_layers, init):
+        tf_keras.utils.set_random_seed(1)
+        layers = attention_layer_map(make_layer_map(num_layers, 4))
+        student_backbone = tb.TinyBertBackbone(
+            vocabulary_size=100, num_layers=num_layers, hidden_dim=hidden_dim, num_heads=4,
+            intermediate_dim=2 * hidden_dim, max_sequence_length=32, dropout=0.0,
+            activation="gelu_approximate")
+        if init:
+            init_student_from_teacher(student_backbone, backbone, layer_map=layers)
+        distiller = Distiller(tb.TinyBertClassifier(student_backbone, 3, dropout=0.0), teacher)
+        if init:
+            distiller.init_projections(teacher_basis(backbone, hidden_dim))
+        distiller.compile(tf_keras.optimizers.Adam(1e-3), stage="intermediate")
+        return distiller.evaluate(data, verbose=0, return_dict=True)
+
+    same = start_loss(32, 4, init=True)
+    for term in ("emb_loss", "hidden_loss", "att_loss"):
+        assert same[term] < 1e-8, (term, same[term])
+    narrow, random = start_loss(24, 2, init=True), start_loss(24, 2, init=False)
+    assert narrow["loss"] < 0.5 * random["loss"], (narrow, random)
+
+
 def test_teacher_is_frozen_untracked_and_not_saved(pair, tmp_path):
     student, teacher = pair
     teacher_before = [w.copy() for w in teacher.model.get_weights()]

@@ -1,4 +1,5 @@
 """TinyBERT distillation: losses, layer maps, the Distiller model and its stages."""
+from tinybert_tf.distill.augment import Augmenter
 from tinybert_tf.distill.callbacks import NonFiniteLossError, StopOnNonFiniteLoss, StudentCheckpoint
 from tinybert_tf.distill.distiller import STAGE_LOSS_WEIGHTS, Distiller
 from tinybert_tf.distill.errors import DistillConfigError
@@ -18,7 +19,7 @@ from tinybert_tf.distill.stages import (
 )
 
 __all__ = [
-    "Distiller", "STAGE_LOSS_WEIGHTS", "DistillConfigError", "NonFiniteLossError",
+    "Augmenter", "Distiller", "STAGE_LOSS_WEIGHTS", "DistillConfigError", "NonFiniteLossError",
     "StopOnNonFiniteLoss", "StudentCheckpoint", "make_layer_map", "attention_layer_map",
     "hidden_mse", "attention_mse", "soft_cross_entropy", "hard_label_loss", "prediction_loss",
     "distill_task", "run_stage", "make_optimizer", "save_student_atomically",

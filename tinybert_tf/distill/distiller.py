@@ -80,6 +80,24 @@ class Distiller(tf_keras.Model):
     def teacher(self):
         return self._teacher
 
+    def init_projections(self, basis):
+        """Start every W_m at `basis.T`, for a student initialised through `basis`.
+
+        `basis` [Ht, Hs] is the one `tinybert_tf.teacher.init_student_from_teacher`
+        used (`teacher_basis`): a student state x_s stands for the teacher state
+        x_s basis^T, so the hidden-state losses start where the initialisation left
+        them and their first gradients keep, not scramble, what the student inherited.
+        """
+        kernel = tf.convert_to_tensor(basis, tf.float32)  # [Ht, Hs]
+        for dense in self.projections:
+            if tuple(dense.kernel.shape) != (kernel.shape[1], kernel.shape[0]):
+                raise DistillConfigError(
+                    f"Distiller.init_projections: basis {tuple(kernel.shape)} does not map the "
+                    f"student width {dense.kernel.shape[0]} to the teacher width "
+                    f"{dense.kernel.shape[1]}")
+            dense.kernel.assign(tf.transpose(kernel))
+            dense.bias.assign(tf.zeros_like(dense.bias))
+
     @property
     def stage(self):
         return self._stage

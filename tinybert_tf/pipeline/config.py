@@ -5,6 +5,7 @@ import os
 
 VARIANTS = ("fp32", "fp16", "int8_dynamic", "int8_ptq", "int8_qat", "int8_full")
 CONFIG_FILE = "config.json"
+STUDENT_INITS = ("teacher", "random")
 
 
 @dataclasses.dataclass
@@ -15,6 +16,7 @@ class PipelineConfig:
     out: str = "runs/demo"  # folder of the run: models, logs, report
     teacher: str | None = None  # teacher source: keras-hub preset, preset folder or HF folder (default: bundled MiniLM-L6)
     student: str = "tinybert_4l_312d"  # student architecture preset
+    student_init: str = "teacher"  # "teacher": start from the fine-tuned teacher's weights, seen through a PCA basis of its width; "random"
     sequence_length: int = 128  # tokens per example (static shape of the exported models)
     batch_size: int = 32  # training batch size
     seed: int = 0  # seeds the split, shuffling, augmentation and initialisation
@@ -36,6 +38,9 @@ class PipelineConfig:
 
     def __post_init__(self):
         self.variants = tuple(self.variants)
+        if self.student_init not in STUDENT_INITS:
+            raise ValueError(f"student_init must be one of {', '.join(STUDENT_INITS)}, "
+                             f"got {self.student_init!r}")
         unknown = set(self.variants) - set(VARIANTS)
         if unknown:
             raise ValueError(f"unknown variants {sorted(unknown)}; known: {', '.join(VARIANTS)}")

@@ -105,14 +105,27 @@ def _train_examples(run):
     return augmenter.augment_examples(examples, label_names=run.task.label_names)
 
 
-def _new_student(run):
+def _new_distiller(run, teacher_model):
+    """A fresh student (from the teacher's weights unless student_init="random") + Distiller."""
     import tinybert_tf as tb
+    from tinybert_tf.distill import Distiller, attention_layer_map, make_layer_map
+    from tinybert_tf.teacher import TeacherFeatures, init_student_from_teacher, teacher_basis
 
     backbone = tb.TinyBertBackbone.from_preset(
         run.config.student, vocabulary_size=run.teacher.vocabulary_size)
+    features = TeacherFeatures(teacher_model)
+    if run.config.student_init == "teacher":
+        # Each student layer starts as the teacher layer whose attention it will learn.
+        layers = attention_layer_map(make_layer_map(backbone.num_layers, features.num_layers))
+        init_student_from_teacher(backbone, features.backbone, layer_map=layers)
     if run.task.kind == "token_classification":
-        return tb.TinyBertTokenClassifier(backbone, run.task.num_labels)
-    return tb.TinyBertClassifier(backbone, run.task.num_labels)
+        student = tb.TinyBertTokenClassifier(backbone, run.task.num_labels)
+    else:
+        student = tb.TinyBertClassifier(backbone, run.task.num_labels)
+    distiller = Distiller(student, features)
+    if run.config.student_init == "teacher":
+        distiller.init_projections(teacher_basis(features.backbone, backbone.hidden_dim))
+    return distiller
 
 
 def run_distill(run):
@@ -120,13 +133,12 @@ def run_distill(run):
     import tf_keras
 
     from tinybert_tf.distill import distill_task
-    from tinybert_tf.teacher import TeacherFeatures
 
     cfg = run.config
     tf_keras.utils.set_random_seed(cfg.seed)
     train = _train_examples(run)
     result = distill_task(
-        (_new_student(run), TeacherFeatures(_teacher_model(run))),
+        _new_distiller(run, _teacher_model(run)),
         run.dataset("train", shuffle=True, examples=train), run.dataset("validation"),
         run.path("distill"), intermediate_epochs=cfg.intermediate_epochs,
         prediction_epochs=cfg.prediction_epochs, intermediate_lr=cfg.intermediate_lr,
