@@ -168,6 +168,36 @@ def test_student_initialised_from_the_teacher_starts_near_zero_intermediate_loss
     assert narrow["loss"] < 0.5 * random["loss"], (narrow, random)
 
 
+def test_precomputed_teacher_logits_replace_the_teacher_in_prediction_stages(pair):
+    from tinybert_tf.constants import TEACHER_LOGITS
+
+    student, teacher = pair
+    features, labels = make_arrays(16)
+    logits = teacher(features)["logits"].numpy()
+    with_teacher = tf.data.Dataset.from_tensor_slices((features, labels)).batch(8)
+    cached = tf.data.Dataset.from_tensor_slices(
+        ({**features, TEACHER_LOGITS: logits}, labels)).batch(8)
+    distiller = Distiller(student, teacher)
+    distiller.compile(tf_keras.optimizers.Adam(1e-3), stage="prediction", temperature=2.0)
+    want = distiller.evaluate(with_teacher, verbose=0, return_dict=True)
+
+    class Refuses:  # the teacher must not run when its logits come with the data
+        num_layers, hidden_dim = teacher.num_layers, teacher.hidden_dim
+
+        def __call__(self, inputs):
+            raise AssertionError("teacher called")
+
+    distiller = Distiller(student, Refuses())
+    distiller.compile(tf_keras.optimizers.Adam(1e-3), stage="prediction", temperature=2.0)
+    got = distiller.evaluate(cached, verbose=0, return_dict=True)
+    np.testing.assert_allclose(got["pred_loss"], want["pred_loss"], rtol=1e-5)
+    distiller.fit(cached, epochs=1, verbose=0)  # trains without the teacher too
+    # Stages that need the teacher's hidden states still run it.
+    distiller.compile(tf_keras.optimizers.Adam(1e-3), stage="intermediate")
+    with pytest.raises(AssertionError, match="teacher called"):
+        distiller.evaluate(cached, verbose=0)
+
+
 def test_teacher_is_frozen_untracked_and_not_saved(pair, tmp_path):
     student, teacher = pair
     teacher_before = [w.copy() for w in teacher.model.get_weights()]

@@ -43,16 +43,24 @@ def encode_examples(examples, tokenizer, kind):
     return {name: features[name] for name in INPUT_NAMES}, labels.astype(np.int32)
 
 
-def make_dataset(examples, tokenizer, kind, batch_size=32, shuffle=False, seed=0, repeat=False, drop_remainder=False):
+def make_dataset(examples, tokenizer, kind, batch_size=32, shuffle=False, seed=0, repeat=False,
+                 drop_remainder=False, extra_features=None):
     """A `tf.data.Dataset` of (features, labels) batches, prefetched.
 
     Features: dict of int32 [B, S]; labels: int32 [B], or [B, S] for token
     classification. With `shuffle`, the order is reshuffled every epoch from `seed`
     (the same seed gives the same sequence of epochs). `repeat` loops forever.
+    `extra_features`: more per-example arrays (first axis = examples) carried in the
+    features dict, e.g. precomputed `teacher_logits`.
     """
     import tensorflow as tf
 
     features, labels = encode_examples(examples, tokenizer, kind)
+    for name, values in (extra_features or {}).items():
+        if name in features or len(values) != len(labels):
+            raise ValueError(f"extra feature {name!r}: {len(values)} rows for {len(labels)} "
+                             "examples, or a name the inputs already use")
+        features[name] = values
     dataset = tf.data.Dataset.from_tensor_slices((features, labels))
     if shuffle:
         dataset = dataset.shuffle(max(len(labels), 1), seed=seed, reshuffle_each_iteration=True)

@@ -14,6 +14,9 @@ Losses (`losses.py`), weighted per stage (`STAGE_LOSS_WEIGHTS`, overridable):
     att_loss     sum_m MSE(A_student[m], A_teacher[g(m)])      pre-softmax, real tokens
     pred_loss    alpha * soft CE(T) + (1 - alpha) * hard CE    per token for taggers
 
+When the data's features carry `teacher_logits` (see `tinybert_tf.constants`) and
+the stage trains on pred_loss alone, those are used and the teacher is not run.
+
 Under a `tf.distribute` strategy each loss is normalised by the global count of
 what it averages over (one all-reduce), so the loss equals the single-device loss
 on the same global batch and the summed gradients are its gradients.
@@ -21,7 +24,7 @@ on the same global batch and the summed gradients are its gradients.
 import tensorflow as tf
 import tf_keras
 
-from tinybert_tf.constants import INPUT_NAMES, PADDING_MASK
+from tinybert_tf.constants import INPUT_NAMES, PADDING_MASK, TEACHER_LOGITS
 from tinybert_tf.distill import losses
 from tinybert_tf.distill.errors import DistillConfigError
 from tinybert_tf.distill.layer_map import attention_layer_map, make_layer_map
@@ -192,8 +195,8 @@ class Distiller(tf_keras.Model):
 
     def train_step(self, data):
         x, y, _ = tf_keras.utils.unpack_x_y_sample_weight(data)
-        x = _model_inputs(x)
         teacher_out = tf.nest.map_structure(tf.stop_gradient, self._teacher_outputs(x))
+        x = _model_inputs(x)
         with tf.GradientTape() as tape:
             student_out = self._student_outputs(x, training=True)
             local_loss, shares = self._compute_losses(
@@ -206,14 +209,16 @@ class Distiller(tf_keras.Model):
 
     def test_step(self, data):
         x, y, _ = tf_keras.utils.unpack_x_y_sample_weight(data)
-        x = _model_inputs(x)
         teacher_out = self._teacher_outputs(x)
+        x = _model_inputs(x)
         student_out = self._student_outputs(x, training=False)
         _, shares = self._compute_losses(x, y, student_out, teacher_out, with_task=True)
         return self._update_metrics(shares, y, student_out["logits"])
 
     def _teacher_outputs(self, x):
-        out = self._teacher(x)
+        if isinstance(x, dict) and TEACHER_LOGITS in x and self._active == ["pred"]:
+            return {"logits": x[TEACHER_LOGITS]}  # precomputed: no teacher forward pass
+        out = self._teacher(_model_inputs(x))
         return {k: out[k] for k in ("hidden_states", "attention_scores", "logits") if k in out}
 
     def _student_outputs(self, x, training):

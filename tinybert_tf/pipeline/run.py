@@ -79,13 +79,13 @@ class Run:
                                         sequence_length=self.config.sequence_length)
         return self._tokenizer
 
-    def dataset(self, split, shuffle=False, examples=None):
+    def dataset(self, split, shuffle=False, examples=None, extra_features=None):
         from tinybert_tf.data import make_dataset
 
         examples = self.task.split(split) if examples is None else examples
         return make_dataset(examples, self.tokenizer, self.task.kind,
                             batch_size=self.config.batch_size, shuffle=shuffle,
-                            seed=self.config.seed)
+                            seed=self.config.seed, extra_features=extra_features)
 
     def encoded(self, split):
         from tinybert_tf.data import encode_examples

@@ -92,6 +92,22 @@ def _write_bytes(path, data):
     os.replace(tmp, path)
 
 
+def _distill_dataset(run, teacher_model, examples=None):
+    """Shuffled training batches carrying the teacher's logits, computed once here.
+
+    The prediction and QAT stages then train without running the teacher (see
+    `tinybert_tf.constants.TEACHER_LOGITS`); the intermediate stage still runs it.
+    """
+    from tinybert_tf.constants import TEACHER_LOGITS
+    from tinybert_tf.data import encode_examples
+
+    examples = run.task.train if examples is None else examples
+    features, _ = encode_examples(examples, run.tokenizer, run.task.kind)
+    logits = _predict_logits(teacher_model, features).astype("float32")
+    return run.dataset("train", shuffle=True, examples=examples,
+                       extra_features={TEACHER_LOGITS: logits})
+
+
 def _train_examples(run):
     """The training split, plus TinyBERT-style augmented copies when asked for."""
     examples = run.task.train
@@ -137,9 +153,10 @@ def run_distill(run):
     cfg = run.config
     tf_keras.utils.set_random_seed(cfg.seed)
     train = _train_examples(run)
+    teacher_model = _teacher_model(run)
     result = distill_task(
-        _new_distiller(run, _teacher_model(run)),
-        run.dataset("train", shuffle=True, examples=train), run.dataset("validation"),
+        _new_distiller(run, teacher_model),
+        _distill_dataset(run, teacher_model, train), run.dataset("validation"),
         run.path("distill"), intermediate_epochs=cfg.intermediate_epochs,
         prediction_epochs=cfg.prediction_epochs, intermediate_lr=cfg.intermediate_lr,
         prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, verbose=1)
@@ -156,12 +173,15 @@ def run_quantize(run):
 
     cfg = run.config
     paths = {}
-    for scheme in (v for v in cfg.variants if v in QAT_VARIANTS):
+    schemes = [v for v in cfg.variants if v in QAT_VARIANTS]
+    teacher_model = _teacher_model(run) if schemes else None
+    train = _distill_dataset(run, teacher_model) if schemes else None
+    for scheme in schemes:
         run.log(f"  QAT ({scheme})")
         paths[scheme] = qat_distill(
-            _student(run), _teacher_model(run), run.dataset("train", shuffle=True),
-            run.dataset("validation"), run.path("quantize", scheme), epochs=cfg.qat_epochs,
-            learning_rate=cfg.qat_lr, scheme=scheme, temperature=cfg.temperature)
+            _student(run), teacher_model, train, run.dataset("validation"),
+            run.path("quantize", scheme), epochs=cfg.qat_epochs, learning_rate=cfg.qat_lr,
+            scheme=scheme, temperature=cfg.temperature)
     return {"qat_models": paths}
 
 
