@@ -105,3 +105,21 @@ def test_make_dataset_repeat_and_token_labels(tok8, ner_examples):
     batches = list(dataset.take(4))
     assert [tuple(b[1].shape) for b in batches] == [(5, 8)] * 4  # 7 examples, repeated, no short batch
     assert batches[0][0]["padding_mask"].shape == (5, 8)
+
+
+def test_extra_features_stay_with_their_examples_through_the_shuffle(tok12, pair_examples):
+    single = [Example(text=e.text, label=e.label, uid=e.uid) for e in pair_examples]
+    features, labels = encode_examples(single, tok12, "classification")
+    extra = np.arange(10, dtype=np.float32)[:, None] * [1.0, -1.0]  # [N, 2], row i = (i, -i)
+    ds = make_dataset(single, tok12, "classification", batch_size=4, shuffle=True, seed=3,
+                      extra_features={"teacher_logits": extra})
+    seen = []
+    for x, y in ds:
+        for ids, row in zip(x["token_ids"].numpy(), x["teacher_logits"].numpy()):
+            i = int(row[0])
+            np.testing.assert_array_equal(ids, features["token_ids"][i])
+            np.testing.assert_array_equal(row, extra[i])
+            seen.append(i)
+    assert sorted(seen) == list(range(10)) and seen != list(range(10))
+    with pytest.raises(ValueError, match="3 rows for 10 examples"):
+        make_dataset(single, tok12, "classification", extra_features={"teacher_logits": extra[:3]})
