@@ -25,8 +25,8 @@ class PipelineConfig:
     teacher_lr: float = 1e-4  # teacher peak learning rate
     intermediate_epochs: int = 3  # stage 1: embedding, hidden-state and attention distillation
     intermediate_lr: float = 5e-4  # stage 1 peak learning rate
-    prediction_epochs: int = 2  # stage 2: prediction-layer distillation
-    prediction_lr: float = 2e-4  # stage 2 peak learning rate
+    prediction_epochs: int = 3  # stage 2: prediction-layer distillation
+    prediction_lr: float = 5e-4  # stage 2 peak learning rate
     temperature: float = 1.0  # soft cross-entropy temperature
     augment: int = 0  # augmented copies per training example (TinyBERT uses 20; 0 = off)
     qat_epochs: int = 1  # quantization-aware training epochs (teacher-guided)
