@@ -36,6 +36,7 @@ def source(tmp_path_factory):
     """A teacher preset folder, a task file and the files of a run finished up to export."""
     import keras
     import keras_hub
+    import tensorflow as tf
     import tf_keras
 
     import tinybert_tf as tb
@@ -59,7 +60,6 @@ def source(tmp_path_factory):
                 "vocab_file": str(root / "vocab.txt"), "lowercase": True,
                 "sequence_length": SEQ}
     export_tflite(student, str(root / "models"), "fp32", SEQ, metadata, stem="student")
-    tf = __import__("tensorflow")
     tf.constant(0.0) + 1.0  # device set-up logs once per process: not inside a case
     yield {"root": root, "teacher": teacher, "task": _task_csv(root / "task.csv"),
            "student": root / "student.keras", "models": root / "models"}

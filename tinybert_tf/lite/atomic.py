@@ -1,4 +1,5 @@
-"""Atomic file writes: a crash or a failing writer never leaves a half-written file."""
+"""Atomic file writes: a crash or a failing writer never leaves a half-written file, and
+the temporary file of a writer that was killed is removed by the next write."""
 
 import os
 import shutil
@@ -15,7 +16,9 @@ def atomic_write(path, write, mode="wb"):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    prefix = f".{os.path.basename(path)}."
+    remove_stale_temporaries(folder, prefix)
+    handle, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, mode) as f:
             write(f)
@@ -30,6 +33,30 @@ def atomic_write(path, write, mode="wb"):
             raise OSError(err.errno, err.strerror or str(err), path) from err
         raise
     return path
+
+
+def remove_stale_temporaries(folder, prefix):
+    """Removes `<prefix><pid>.*.tmp` files whose writer process is gone (killed mid-write:
+    SIGKILL or a power cut runs no clean-up), so a re-run leaves no litter behind."""
+    for name in os.listdir(folder):
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                os.remove(os.path.join(folder, name))
+            except FileNotFoundError:  # another writer removed it first
+                pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def write_bytes(path, data):
