@@ -1,5 +1,7 @@
 """Callbacks for distillation: stop on a non-finite loss term, checkpoint the student alone."""
+import glob
 import math
+import os
 
 import tf_keras
 
@@ -48,3 +50,31 @@ class StudentCheckpoint(tf_keras.callbacks.ModelCheckpoint):
 
     def set_model(self, model):
         super().set_model(getattr(model, "student", model))
+
+    # The file is written under a temporary name, then renamed: a process killed while
+    # saving leaves the previous best file whole. The temporary name keeps the ending
+    # (".weights.h5" selects the format); temporaries of dead processes are removed.
+    @staticmethod
+    def _temporary(filepath, pid):
+        folder, name = os.path.split(os.path.abspath(filepath))
+        return os.path.join(folder, f".{pid}.tmp.{name}")
+
+    def on_train_begin(self, logs=None):
+        for path in glob.glob(self._temporary(self.filepath, "*")):
+            pid = os.path.basename(path).split(".")[1]
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                os.remove(path)
+            except (ValueError, PermissionError):
+                pass
+        super().on_train_begin(logs)
+
+    def _save_handler(self, filepath):
+        tmp = self._temporary(filepath, os.getpid())
+        try:
+            super()._save_handler(tmp)
+            os.replace(tmp, filepath)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
