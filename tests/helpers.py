@@ -30,3 +30,18 @@ def tiny_backbone(**kwargs):
     )
     config.update(kwargs)
     return tb.TinyBertBackbone(**config)
+
+
+def save_teacher_preset(folder, vocabulary, seed=0, **dims):
+    """A random keras-hub BERT teacher + tokenizer saved as a preset folder (a teacher source).
+
+    `dims`: BertBackbone sizes (num_layers, num_heads, hidden_dim, intermediate_dim,
+    max_sequence_length); the vocabulary size is `len(vocabulary)`.
+    """
+    import keras
+    import keras_hub
+
+    keras.utils.set_random_seed(seed)
+    keras_hub.models.BertBackbone(vocabulary_size=len(vocabulary), **dims).save_to_preset(str(folder))
+    keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=True).save_to_preset(str(folder))
+    return folder

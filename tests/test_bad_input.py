@@ -17,6 +17,7 @@ import sys
 
 import pytest
 
+from tests.helpers import save_teacher_preset
 from tinybert_tf.cli import main
 
 SEQ = 16
@@ -34,8 +35,6 @@ def _task_csv(path, rows=20):
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     """A teacher preset folder, a task file and the files of a run finished up to export."""
-    import keras
-    import keras_hub
     import tensorflow as tf
     import tf_keras
 
@@ -44,12 +43,8 @@ def source(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("bad_input")
     os.environ["TINYBERT_TF_CACHE"] = str(root / "cache")  # teacher vocabularies go here
-    keras.utils.set_random_seed(0)
-    teacher = root / "teacher"
-    keras_hub.models.BertBackbone(vocabulary_size=len(VOCAB), num_layers=1, num_heads=2,
-                                  hidden_dim=8, intermediate_dim=16,
-                                  max_sequence_length=32).save_to_preset(str(teacher))
-    keras_hub.models.BertTokenizer(vocabulary=VOCAB, lowercase=True).save_to_preset(str(teacher))
+    teacher = save_teacher_preset(root / "teacher", VOCAB, num_layers=1, num_heads=2,
+                                  hidden_dim=8, intermediate_dim=16, max_sequence_length=32)
     (root / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
     tf_keras.utils.set_random_seed(0)
     student = tb.TinyBertClassifier(tb.TinyBertBackbone(

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import save_teacher_preset
+
 pytestmark = pytest.mark.slow
 
 SEQ = 32
@@ -58,17 +60,11 @@ KILL_POINTS = [
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     """A keras-hub teacher preset folder and a 2-label CSV task."""
-    import keras
-    import keras_hub
 
     root = tmp_path_factory.mktemp("crash")
-    keras.utils.set_random_seed(0)
-    teacher = root / "teacher"
     # As wide and as long as the student (which may start from the teacher's weights).
-    keras_hub.models.BertBackbone(vocabulary_size=len(VOCAB), num_layers=2, num_heads=2,
-                                  hidden_dim=128, intermediate_dim=512,
-                                  max_sequence_length=512).save_to_preset(str(teacher))
-    keras_hub.models.BertTokenizer(vocabulary=VOCAB, lowercase=True).save_to_preset(str(teacher))
+    teacher = save_teacher_preset(root / "teacher", VOCAB, num_layers=2, num_heads=2,
+                                  hidden_dim=128, intermediate_dim=512, max_sequence_length=512)
     rng = np.random.default_rng(0)
     lines = ["text,label"]
     for i in range(48):
