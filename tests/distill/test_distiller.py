@@ -198,6 +198,35 @@ def test_precomputed_teacher_logits_replace_the_teacher_in_prediction_stages(pai
         distiller.evaluate(cached, verbose=0)
 
 
+def test_token_head_from_the_teacher_reproduces_its_logits():
+    """A same-shape copy + identity projections + the teacher's head = the teacher's logits."""
+    import keras
+    import keras_hub
+
+    import tinybert_tf as tb
+    from tinybert_tf.teacher import (TeacherFeatures, build_teacher_model,
+                                     init_student_from_teacher, teacher_basis)
+
+    keras.utils.set_random_seed(0)
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100, num_layers=2, num_heads=4, hidden_dim=32, intermediate_dim=64,
+        max_sequence_length=32, dropout=0.0)
+    teacher = TeacherFeatures(
+        build_teacher_model(backbone, "token_classification", 3, dropout=0.0))
+    student_backbone = init_student_from_teacher(tb.TinyBertBackbone(
+        vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=4, intermediate_dim=64,
+        max_sequence_length=32, dropout=0.0, activation="gelu_approximate"), backbone)
+    distiller = Distiller(tb.TinyBertTokenClassifier(student_backbone, 3, dropout=0.0), teacher)
+    distiller.init_projections(teacher_basis(backbone, 32))
+    features, _ = make_arrays(4, token_level=True)
+    want = teacher(features)["logits"].numpy()  # [B, S, C]
+    assert np.abs(distiller.student(features)["logits"].numpy() - want).max() > 1e-2
+    distiller.init_head_from_teacher(*teacher.head_weights)
+    np.testing.assert_allclose(distiller.student(features)["logits"].numpy(), want, atol=1e-4)
+    with pytest.raises(DistillConfigError, match="only for token classifiers"):
+        Distiller(build_pair()[0], teacher).init_head_from_teacher(*teacher.head_weights)
+
+
 def test_teacher_is_frozen_untracked_and_not_saved(pair, tmp_path):
     student, teacher = pair
     teacher_before = [w.copy() for w in teacher.model.get_weights()]

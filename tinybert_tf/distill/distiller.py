@@ -120,6 +120,28 @@ class Distiller(tf_keras.Model):
             "Distiller.save: save the student alone with distiller.student.save(path) "
             "(checkpoints: save_weights or tf.train.Checkpoint)")
 
+    def init_head_from_teacher(self, kernel, bias):
+        """Start a token classifier's logits layer as the teacher's head on W_M h_student.
+
+        logits = (h W_M + b_M) K + c = h (W_M K) + (b_M K + c), with the teacher head's
+        kernel K [Ht, C] and bias c (`TeacherFeatures.head_weights`) and the last
+        projection W_M as the intermediate stage left it: when the student's last states
+        match the teacher's through W_M, so do the logits. Taggers need this: from a
+        random head, the prediction stage sat in the all-"O" solution on wnut_ner.
+        """
+        from tinybert_tf.models.token_classifier import TinyBertTokenClassifier
+
+        if not isinstance(self.student, TinyBertTokenClassifier):
+            raise DistillConfigError(
+                "Distiller.init_head_from_teacher: only for token classifiers, whose logits "
+                "read the last hidden state as the teacher's do")
+        last = self.projections[-1]
+        kernel = tf.convert_to_tensor(kernel, tf.float32)  # [Ht, C]
+        head = self.student.get_layer("logits")
+        head.kernel.assign(tf.matmul(last.kernel, kernel))  # [Hs, C]
+        head.bias.assign(tf.linalg.matvec(kernel, last.bias, transpose_a=True)
+                         + tf.convert_to_tensor(bias, tf.float32))
+
     # --- configuration -----------------------------------------------------
 
     def compile(self, optimizer="adam", stage="intermediate", temperature=1.0, alpha=1.0,

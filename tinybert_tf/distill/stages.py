@@ -58,7 +58,7 @@ def distill_task(distiller_or_parts, train_ds, val_ds, out_dir, intermediate_epo
                  general_ds=None, general_epochs=1, general_lr=None, temperature=1.0,
                  alpha=1.0, layer_map="uniform", keep="best", backup_freq="epoch",
                  tensorboard=False, callbacks=(), optimizer_fn=make_optimizer, verbose=1,
-                 compile_kwargs=None):
+                 compile_kwargs=None, before_prediction=None):
     """Run the distillation stages and save the final student.
 
     Args:
@@ -81,6 +81,8 @@ def distill_task(distiller_or_parts, train_ds, val_ds, out_dir, intermediate_epo
       optimizer_fn: `optimizer_fn(learning_rate, total_steps) -> tf_keras optimizer`.
       verbose: `fit`'s verbosity.
       compile_kwargs: extra `Distiller.compile` arguments (e.g. jit_compile).
+      before_prediction: `f(distiller)` called before the prediction stage trains
+        (not when it is already done), e.g. `Distiller.init_head_from_teacher`.
 
     Returns:
       {"student_path": str, "stages": {stage: {"skipped": bool, "history": dict}}}.
@@ -102,6 +104,9 @@ def distill_task(distiller_or_parts, train_ds, val_ds, out_dir, intermediate_epo
 
     results = {}
     for stage, data, val, epochs, lr in plan:
+        if stage == "prediction" and before_prediction is not None and not os.path.exists(
+                os.path.join(out_dir, stage, DONE_MARKER)):
+            before_prediction(distiller)  # a resumed stage then restores its backup over it
         results[stage] = run_stage(
             distiller, stage, data, val, os.path.join(out_dir, stage), epochs, lr,
             temperature=temperature, alpha=alpha, layer_map=layer_map,

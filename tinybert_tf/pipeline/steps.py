@@ -154,12 +154,18 @@ def run_distill(run):
     tf_keras.utils.set_random_seed(cfg.seed)
     train = _train_examples(run)
     teacher_model = _teacher_model(run)
+    distiller = _new_distiller(run, teacher_model)
+    head_init = None
+    if run.task.kind == "token_classification":
+        head = distiller.teacher.head_weights
+        head_init = lambda d: d.init_head_from_teacher(*head)  # noqa: E731
     result = distill_task(
-        _new_distiller(run, teacher_model),
+        distiller,
         _distill_dataset(run, teacher_model, train), run.dataset("validation"),
         run.path("distill"), intermediate_epochs=cfg.intermediate_epochs,
         prediction_epochs=cfg.prediction_epochs, intermediate_lr=cfg.intermediate_lr,
-        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, verbose=1)
+        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, verbose=1,
+        before_prediction=head_init)
     student = _student(run, result["student_path"])
     features, labels = run.encoded("test")
     return dict(_metrics(run, _predict_logits(student, features), labels),

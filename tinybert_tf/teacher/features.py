@@ -64,6 +64,12 @@ class TeacherFeatures:
     def num_heads(self):
         return self.backbone.num_heads
 
+    @property
+    def head_weights(self):
+        """(kernel [H, C], bias [C]) of the task head, as numpy arrays."""
+        kernel, bias = self._logits.get_weights()
+        return kernel, bias
+
     def __call__(self, inputs):
         return self.features(inputs)
 
