@@ -221,3 +221,18 @@ def test_whole_bbc_corpus_matches_keras_hub(tokenizer, reference_tokenizer, bbc_
     expected[np.arange(2225), lengths + 1] = reference_tokenizer.sep_token_id
     np.testing.assert_array_equal(ours["token_ids"], expected)
     assert lengths.mean() > 120  # most articles fill the sequence
+
+
+@settings(max_examples=20, deadline=None)
+@given(texts=st.lists(st.text(max_size=80), min_size=1, max_size=5))
+def test_any_unicode_through_the_data_pipeline(short_tokenizer, texts):
+    from tinybert_tf.data import Example, make_dataset
+
+    examples = [Example(text=t, label=i % 2, uid=f"u:{i}") for i, t in enumerate(texts)]
+    batches = list(make_dataset(examples, short_tokenizer, "classification", batch_size=2))
+    assert sum(len(y) for _, y in batches) == len(texts)
+    for x, y in batches:
+        for name, value in x.items():
+            assert value.shape[1:] == (16,) and value.dtype == "int32", name
+        ids = x["token_ids"].numpy()
+        assert ((ids >= 0) & (ids < short_tokenizer.vocabulary_size)).all()
