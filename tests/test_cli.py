@@ -48,3 +48,16 @@ def test_bad_config_file(tmp_path):
     result = _cli("pipeline", "--config", str(bad))
     assert result.returncode == 2 and "config.json" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_student_wider_than_the_teacher_is_refused_before_training(tmp_path, capsys):
+    from tinybert_tf.cli import main
+
+    out = tmp_path / "run"
+    code = main(["pipeline", "--task", "bbc_news", "--out", str(out),
+                 "--student", "tinybert_6l_768d"])  # 768 wide; the bundled teacher is 384
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "config.json: the student cannot start from this teacher's weights" in err[0]
+    assert "hidden_dim 768 > 384" in err[0] and "--student-init random" in err[0]
+    assert not (out / "teacher").exists()  # nothing ran

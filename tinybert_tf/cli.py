@@ -92,7 +92,7 @@ def main(argv=None):
         from tinybert_tf.pipeline.run import STEPS, run_pipeline
 
         config = config_from_args(args)
-        check_config(config)
+        check_config(config, args.command)
         force = STEPS if args.force == [] else (args.force or ())
         only = None if args.command == "pipeline" else [args.command]
         results = run_pipeline(config, force=force, only=only)
@@ -109,13 +109,15 @@ def main(argv=None):
         return 2
 
 
-def check_config(config):
+def check_config(config, command="pipeline"):
     """Settings that would only fail after the teacher trained, refused up front."""
     from tinybert_tf.models.presets import get_preset
-    from tinybert_tf.teacher.loading import check_sequence_length
+    from tinybert_tf.teacher.loading import check_sequence_length, check_student_fits
 
-    get_preset(config.student)
+    student = get_preset(config.student)
     check_sequence_length(config.teacher, config.resolved().sequence_length)
+    if config.student_init == "teacher" and command in ("pipeline", "distill"):
+        check_student_fits(config.teacher, student)
 
 
 def _import_tensorflow_quietly():

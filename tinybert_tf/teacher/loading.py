@@ -234,20 +234,40 @@ def _check_vocabulary(tokens, backbone, where):
         )
 
 
-def max_sequence_length(source=None):
-    """The size of the teacher's position table, read from its config.json (no weights
-    are loaded); None for a preset name or a config that does not say."""
+# config.json keys of the teacher's sizes: keras-hub preset name, Hugging Face name.
+_DIMS = {
+    "max_sequence_length": ("max_sequence_length", "max_position_embeddings"),
+    "hidden_dim": ("hidden_dim", "hidden_size"),
+    "num_heads": ("num_heads", "num_attention_heads"),
+    "intermediate_dim": ("intermediate_dim", "intermediate_size"),
+    "num_layers": ("num_layers", "num_hidden_layers"),
+}
+
+
+def teacher_dims(source=None):
+    """The teacher's sizes from its config.json, no weights loaded: {name: int} for
+    max_sequence_length, hidden_dim, num_heads, intermediate_dim, num_layers (those the
+    config states); {} for a preset name."""
     if source is None:
         source = default_teacher_dir()
     source = os.fspath(source)
     if not os.path.isfile(os.path.join(source, "config.json")):
-        return None
+        return {}
     config = _read_config(source)
-    if "registered_name" in config:
-        value = (config.get("config") or {}).get("max_sequence_length")
-    else:
-        value = config.get("max_position_embeddings")
-    return value if isinstance(value, int) else None
+    keras_preset = "registered_name" in config
+    fields = (config.get("config") or {}) if keras_preset else config
+    dims = {}
+    for name, keys in _DIMS.items():
+        value = fields.get(keys[0] if keras_preset else keys[1])
+        if isinstance(value, int):
+            dims[name] = value
+    return dims
+
+
+def max_sequence_length(source=None):
+    """The size of the teacher's position table, read from its config.json (no weights
+    are loaded); None for a preset name or a config that does not say."""
+    return teacher_dims(source).get("max_sequence_length")
 
 
 def check_sequence_length(source, sequence_length):
@@ -259,6 +279,26 @@ def check_sequence_length(source, sequence_length):
             f"{where}: sequence length {sequence_length} is above the teacher's position "
             f"table ({limit} positions); use a sequence length of {limit} or less"
         )
+
+
+def check_student_fits(source, student_dims):
+    """TeacherError when a student (preset dict) is wider than the teacher anywhere, so it
+    cannot start from the teacher's weights (`init_student_from_teacher`)."""
+    dims = teacher_dims(source)
+    student = dict(student_dims, max_sequence_length=student_dims.get("max_sequence_length", 512))
+    too_big = [f"{k} {student[k]} > {dims[k]}" for k in
+               ("hidden_dim", "num_heads", "intermediate_dim", "max_sequence_length")
+               if k in dims and k in student and student[k] > dims[k]]
+    if "hidden_dim" in dims and "num_heads" in dims and {"hidden_dim", "num_heads"} <= set(student):
+        s_head, t_head = (student["hidden_dim"] // student["num_heads"],
+                          dims["hidden_dim"] // dims["num_heads"])
+        if s_head > t_head:
+            too_big.append(f"head size {s_head} > {t_head}")
+    if too_big:
+        where = os.path.join(os.fspath(source or default_teacher_dir()), "config.json")
+        raise TeacherError(
+            f"{where}: the student cannot start from this teacher's weights, it is wider "
+            f"({', '.join(too_big)}); use --student-init random or a smaller student")
 
 
 def _has_keras_masked_lm(source):
