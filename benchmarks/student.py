@@ -53,7 +53,9 @@ class StudentSource:
             if not os.path.isfile(path):
                 raise BenchInputError(f"{path}: no distilled student in the run folder "
                                       f"(run `tinybert-tf distill --out {run_dir}` first)")
-            self.model = tf_keras.models.load_model(path, compile=False)
+            from tinybert_tf.saving import load_keras_model
+
+            self.model = load_keras_model(path)
             self.where = path
             self.description = f"distilled student from {path}"
             self.random_weights = False

@@ -29,11 +29,9 @@ def _teacher_model(run):
 
 
 def _student(run, path=None):
-    import tf_keras
+    from tinybert_tf.saving import load_keras_model
 
-    import tinybert_tf  # noqa: F401 - registers the student classes
-
-    return tf_keras.models.load_model(path or run.path("distill", "student.keras"), compile=False)
+    return load_keras_model(path or run.path("distill", "student.keras"))
 
 
 def run_teacher(run):

@@ -108,7 +108,9 @@ def load_qat_model(path):
     """A `QuantizedStudent` saved with `.save(path)` (e.g. by `qat_distill`)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no saved QAT model")
-    model = tf_keras.models.load_model(path)
+    from tinybert_tf.saving import load_keras_model
+
+    model = load_keras_model(path, compile=True)
     if not isinstance(model, QuantizedStudent):
         raise QuantizationError(f"{path}: holds a {type(model).__name__}, not a QAT student")
     return model
