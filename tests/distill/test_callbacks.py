@@ -17,7 +17,7 @@ def test_interrupted_save_keeps_the_previous_best_file(tmp_path):
     callback._save_handler(path)
     want = [w.copy() for w in student.get_weights()]
     # Leftover of a killed writer: a pid above Linux's largest (2**22) names no live process.
-    stale = tmp_path / f".{2**22 + 12345}.tmp.best.weights.h5"
+    stale = tmp_path / f".best.weights.h5.{2**22 + 12345}.tmp.weights.h5"
     stale.write_bytes(b"half")
 
     def dies_half_way(filepath, *args, **kwargs):

@@ -1,5 +1,4 @@
 """Callbacks for distillation: stop on a non-finite loss term, checkpoint the student alone."""
-import glob
 import math
 import os
 
@@ -54,20 +53,19 @@ class StudentCheckpoint(tf_keras.callbacks.ModelCheckpoint):
     # The file is written under a temporary name, then renamed: a process killed while
     # saving leaves the previous best file whole. The temporary name keeps the ending
     # (".weights.h5" selects the format); temporaries of dead processes are removed.
-    @staticmethod
-    def _temporary(filepath, pid):
+    _TMP_SUFFIX = ".tmp.weights.h5"
+
+    @classmethod
+    def _temporary(cls, filepath, pid):
         folder, name = os.path.split(os.path.abspath(filepath))
-        return os.path.join(folder, f".{pid}.tmp.{name}")
+        return os.path.join(folder, f".{name}.{pid}{cls._TMP_SUFFIX}")
 
     def on_train_begin(self, logs=None):
-        for path in glob.glob(self._temporary(self.filepath, "*")):
-            pid = os.path.basename(path).split(".")[1]
-            try:
-                os.kill(int(pid), 0)
-            except ProcessLookupError:
-                os.remove(path)
-            except (ValueError, PermissionError):
-                pass
+        from tinybert_tf.lite.atomic import remove_stale_temporaries
+
+        folder, name = os.path.split(os.path.abspath(self.filepath))
+        if os.path.isdir(folder):
+            remove_stale_temporaries(folder, f".{name}.", self._TMP_SUFFIX)
         super().on_train_begin(logs)
 
     def _save_handler(self, filepath):

@@ -35,11 +35,11 @@ def atomic_write(path, write, mode="wb"):
     return path
 
 
-def remove_stale_temporaries(folder, prefix):
-    """Removes `<prefix><pid>.*.tmp` files whose writer process is gone (killed mid-write:
-    SIGKILL or a power cut runs no clean-up), so a re-run leaves no litter behind."""
+def remove_stale_temporaries(folder, prefix, suffix=".tmp"):
+    """Removes `<prefix><pid>.*<suffix>` files whose writer process is gone (killed
+    mid-write: SIGKILL or a power cut runs no clean-up), so a re-run leaves no litter."""
     for name in os.listdir(folder):
-        if not (name.startswith(prefix) and name.endswith(".tmp")):
+        if not (name.startswith(prefix) and name.endswith(suffix)):
             continue
         pid = name[len(prefix):].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
