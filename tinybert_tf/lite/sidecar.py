@@ -46,7 +46,9 @@ def _tensor_entry(name, detail):
 
 
 def signature_io(content, custom_op_registerers=None):
-    """(inputs, outputs): sidecar entries read from the model's serving signature."""
+    """(inputs, outputs): sidecar entries read from the model's serving signature.
+
+    `content`: the flatbuffer bytes, or a model file's path."""
     from tinybert_tf.lite.evaluate import interpreter
 
     runner = interpreter(  # no delegate: only the signature is read
@@ -148,18 +150,14 @@ def check_sidecar(model_path):
         raise ValueError(f"{path}: not a valid JSON sidecar ({err})") from err
     if not isinstance(sidecar, dict):
         raise ValueError(f"{path}: expected a JSON object")
-    with open(model_path, "rb") as f:
-        content = f.read()
-    from tinybert_tf.lite.evaluate import interpreter
-
-    interpreter(model_path, delegate=False)  # a broken model is named as such
-    inputs, outputs = signature_io(content)
+    inputs, outputs = signature_io(model_path)  # from the path: a broken model is named
+    size = os.path.getsize(model_path)
     name = os.path.basename(model_path)
     problems = []
     if sidecar.get("model_file", name) != name:
         problems.append(f"it is for {sidecar['model_file']}")
-    if sidecar.get("size_bytes", len(content)) != len(content):
-        problems.append(f"size_bytes {sidecar['size_bytes']} but the file has {len(content)}")
+    if sidecar.get("size_bytes", size) != size:
+        problems.append(f"size_bytes {sidecar['size_bytes']} but the file has {size}")
     if sidecar.get("inputs", inputs) != inputs:
         problems.append("its inputs differ from the model's")
     if sidecar.get("outputs", outputs) != outputs:
