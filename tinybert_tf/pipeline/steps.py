@@ -128,17 +128,19 @@ def _new_distiller(run, teacher_model):
     backbone = tb.TinyBertBackbone.from_preset(
         run.config.student, vocabulary_size=run.teacher.vocabulary_size)
     features = TeacherFeatures(teacher_model)
-    if run.config.student_init == "teacher":
+    from_teacher = run.config.student_init == "teacher"
+    if from_teacher:
+        basis = teacher_basis(features.backbone, backbone.hidden_dim)  # [Ht, Hs]
         # Each student layer starts as the teacher layer whose attention it will learn.
         layers = attention_layer_map(make_layer_map(backbone.num_layers, features.num_layers))
-        init_student_from_teacher(backbone, features.backbone, layer_map=layers)
+        init_student_from_teacher(backbone, features.backbone, layer_map=layers, basis=basis)
     if run.task.kind == "token_classification":
         student = tb.TinyBertTokenClassifier(backbone, run.task.num_labels)
     else:
         student = tb.TinyBertClassifier(backbone, run.task.num_labels)
     distiller = Distiller(student, features)
-    if run.config.student_init == "teacher":
-        distiller.init_projections(teacher_basis(features.backbone, backbone.hidden_dim))
+    if from_teacher:
+        distiller.init_projections(basis)
     return distiller
 
 

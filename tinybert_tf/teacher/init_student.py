@@ -31,7 +31,7 @@ Weight layouts differ by reshapes only:
 import numpy as np
 
 
-def init_student_from_teacher(student_backbone, teacher_backbone, layer_map=None):
+def init_student_from_teacher(student_backbone, teacher_backbone, layer_map=None, basis=None):
     """Set the student's embeddings, transformer layers and pooler from the teacher's.
 
     Args:
@@ -44,6 +44,8 @@ def init_student_from_teacher(student_backbone, teacher_backbone, layer_map=None
             the lowest layers, ``[0, 1, ..., student.num_layers - 1]``. For
             distillation, the teacher layers whose attention the student learns
             (`tinybert_tf.distill.attention_layer_map`) are the natural choice.
+        basis: `teacher_basis(teacher_backbone, student hidden_dim)` when the caller
+            already has it (e.g. for `Distiller.init_projections`); computed if None.
 
     Returns:
         `student_backbone`, its weights overwritten in place.
@@ -61,7 +63,8 @@ def init_student_from_teacher(student_backbone, teacher_backbone, layer_map=None
     student = student_backbone
     _check_compatible(student, teacher)
     layer_map = _resolve_layer_map(layer_map, student.num_layers, teacher.num_layers)
-    basis = teacher_basis(teacher, student.hidden_dim)  # [Ht, Hs]
+    if basis is None:
+        basis = teacher_basis(teacher, student.hidden_dim)  # [Ht, Hs]
 
     emb = student.get_layer("embeddings")
     _assign(emb.token_embedding.embeddings, _np(teacher.get_layer("token_embedding").embeddings) @ basis)
@@ -102,17 +105,29 @@ def teacher_basis(teacher_backbone, hidden_dim):
     return basis.astype("float32")
 
 
+WIDTHS = ("hidden_dim", "num_heads", "head size", "intermediate_dim", "num_segments")
+
+
+def exceeding_widths(student, teacher, names=WIDTHS):
+    """["<name> <student> > <teacher>", ...] for every size in `names` where the student
+    (a dict of sizes) is larger than the teacher (another dict); "head size" is derived
+    from hidden_dim and num_heads, and sizes missing from either dict are skipped."""
+    def with_head_size(sizes):
+        sizes = dict(sizes)
+        if "hidden_dim" in sizes and "num_heads" in sizes:
+            sizes["head size"] = sizes["hidden_dim"] // sizes["num_heads"]
+        return sizes
+
+    student, teacher = with_head_size(student), with_head_size(teacher)
+    return [f"{k} {student[k]} > {teacher[k]}" for k in names
+            if k in student and k in teacher and student[k] > teacher[k]]
+
+
 def _check_compatible(student, teacher):
-    teacher_head_dim = teacher.hidden_dim // teacher.num_heads
-    student_head_dim = student.hidden_dim // student.num_heads
-    pairs = {
-        "hidden_dim": (student.hidden_dim, teacher.hidden_dim),
-        "num_heads": (student.num_heads, teacher.num_heads),
-        "head size": (student_head_dim, teacher_head_dim),
-        "intermediate_dim": (student.intermediate_dim, teacher.intermediate_dim),
-        "num_segments": (student.num_segments, teacher.num_segments),
-    }
-    wider = [f"{k} {s} > {t}" for k, (s, t) in pairs.items() if s > t]
+    def sizes(model):
+        return {k: getattr(model, k) for k in WIDTHS if hasattr(model, k)}
+
+    wider = exceeding_widths(sizes(student), sizes(teacher))
     if wider:
         raise ValueError(
             "cannot initialise the student from the teacher, it is wider (student > teacher): "

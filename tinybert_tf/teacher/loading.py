@@ -284,16 +284,10 @@ def check_sequence_length(source, sequence_length):
 def check_student_fits(source, student_dims):
     """TeacherError when a student (preset dict) is wider than the teacher anywhere, so it
     cannot start from the teacher's weights (`init_student_from_teacher`)."""
-    dims = teacher_dims(source)
+    from tinybert_tf.teacher.init_student import WIDTHS, exceeding_widths
+
     student = dict(student_dims, max_sequence_length=student_dims.get("max_sequence_length", 512))
-    too_big = [f"{k} {student[k]} > {dims[k]}" for k in
-               ("hidden_dim", "num_heads", "intermediate_dim", "max_sequence_length")
-               if k in dims and k in student and student[k] > dims[k]]
-    if "hidden_dim" in dims and "num_heads" in dims and {"hidden_dim", "num_heads"} <= set(student):
-        s_head, t_head = (student["hidden_dim"] // student["num_heads"],
-                          dims["hidden_dim"] // dims["num_heads"])
-        if s_head > t_head:
-            too_big.append(f"head size {s_head} > {t_head}")
+    too_big = exceeding_widths(student, teacher_dims(source), WIDTHS + ("max_sequence_length",))
     if too_big:
         where = os.path.join(os.fspath(source or default_teacher_dir()), "config.json")
         raise TeacherError(
