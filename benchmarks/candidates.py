@@ -71,25 +71,14 @@ def int8_student(source, sequence_length, out_dir, feeds, log=print):
     except Exception as err:  # noqa: BLE001 - an export in progress must not stop the comparison
         reason = f"int8_qat export failed: {type(err).__name__}: {err}"
     log(f"  int8 student: {reason}; using dynamic-range int8 as a stand-in")
+    from tinybert_tf.lite import convert
+
     found = source.run_model("int8_dynamic", sequence_length)
     path = found or _write(os.path.join(out_dir, f"student_s{sequence_length}_int8_dynamic.tflite"),
-                           dynamic_int8_tflite(source.model, sequence_length))
+                           convert(source.model, "int8_dynamic", sequence_length))
     return Candidate("int8_student", "int8 TFLite student (STAND-IN: int8_dynamic)", "litert",
                      path, f"stand-in: converter dynamic-range int8 (int8 weights, activations "
                      f"quantized at run time); {reason}")
-
-
-def dynamic_int8_tflite(model, sequence_length):
-    """Dynamic-range int8 TFLite of the float student (converter flag only)."""
-    import tensorflow as tf
-
-    from tinybert_tf.lite.signature import serving_function
-
-    converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [serving_function(model, sequence_length)], model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    return converter.convert()
 
 
 def fp32_student(source, sequence_length, out_dir):
@@ -129,14 +118,14 @@ def teacher_fp32(source, sequence_length, out_dir, cache):
     if found:
         return Candidate("teacher_fp32", "fp32 TFLite teacher", "litert", found,
                          f"the run's fine-tuned teacher {found}")
-    from tinybert_tf.pipeline.steps import teacher_tflite
+    from tinybert_tf.lite import float_tflite
     from tinybert_tf.teacher import build_teacher_model
 
     if "teacher_model" not in cache:
         cache["teacher_model"] = build_teacher_model(source.teacher.backbone, "classification",
                                                      source.num_labels)
     path = _write(os.path.join(out_dir, f"teacher_s{sequence_length}_fp32.tflite"),
-                  teacher_tflite(cache["teacher_model"], sequence_length))
+                  float_tflite(cache["teacher_model"], sequence_length))
     t = source.teacher
     name = source.config.get("teacher") or "bundled all-MiniLM-L6-v2"
     return Candidate("teacher_fp32", "fp32 TFLite teacher", "litert", path,

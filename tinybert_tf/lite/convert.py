@@ -21,7 +21,7 @@ import itertools
 import tensorflow as tf
 
 from tinybert_tf.constants import INPUT_NAMES
-from tinybert_tf.lite.signature import serving_function
+from tinybert_tf.lite.signature import serving_function, tflite_converter
 from tinybert_tf.quantization import float_student, is_quantized, quantize_student
 from tinybert_tf.quantization.calibration import iterate_batches, uncalibrated
 
@@ -94,10 +94,7 @@ def converter_for(model, variant, sequence_length, representative_data=None):
             f"{variant} needs representative_data (a callable yielding input dicts)"
         )
     model = prepare_model(model, variant, representative_data)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [serving_function(model, sequence_length)], model
-    )
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    converter = tflite_converter(serving_function(model, sequence_length), model)
     if variant == "fp32":
         return converter
     converter.optimizations = [tf.lite.Optimize.DEFAULT]

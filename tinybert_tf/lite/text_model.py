@@ -24,6 +24,7 @@ from tinybert_tf.constants import PADDING_MASK, SEGMENT_IDS, TOKEN_IDS
 from tinybert_tf.lite.convert import ConversionError, check_variant, prepare_model
 from tinybert_tf.lite.export import write_model
 from tinybert_tf.lite.sidecar import check_metadata
+from tinybert_tf.lite.signature import tflite_converter
 
 TEXT_INPUT = "text"
 TEXT_VARIANTS = ("fp32", "fp16", "int8_dynamic", "int8_qat")  # no calibration over strings
@@ -80,10 +81,9 @@ def text_tflite(model, vocab_file, sequence_length, variant="fp32", lowercase=Tr
             f"text models come in {TEXT_VARIANTS} (the others calibrate on token ids)"
         )
     model = prepare_model(model, variant)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [text_serving_function(model, vocab_file, sequence_length, lowercase)], model
+    converter = tflite_converter(
+        text_serving_function(model, vocab_file, sequence_length, lowercase), model
     )
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     converter.allow_custom_ops = True
     if variant != "fp32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]

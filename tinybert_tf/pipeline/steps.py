@@ -36,6 +36,7 @@ def _student(run, path=None):
 
 def run_teacher(run):
     """Fine-tune the teacher on the task (reusing a saved one), evaluate it, export fp32 TFLite."""
+    from tinybert_tf.lite import float_tflite
     from tinybert_tf.teacher import build_teacher_model, fine_tune_teacher
 
     cfg, task = run.config, run.task
@@ -49,38 +50,10 @@ def run_teacher(run):
     features, labels = run.encoded("test")
     result = _metrics(run, _predict_logits(model, features), labels)
     tflite = run.path("models", TEACHER_TFLITE)
-    _write_bytes(tflite, teacher_tflite(model, cfg.sequence_length))
+    _write_bytes(tflite, float_tflite(model, cfg.sequence_length))
     return dict(result, params=int(model.count_params()), tflite=tflite,
                 size_bytes=os.path.getsize(tflite), source=run.teacher.source,
                 dataset={s: len(task.split(s)) for s in ("train", "validation", "test")})
-
-
-def teacher_tflite(model, sequence_length):
-    """fp32 TFLite of the Keras 3 teacher at the students' static [1, S] signature.
-
-    The variables are frozen into constants first: handed a Keras 3 model, the
-    converter's SavedModel path keeps them as VAR_HANDLE / READ_VARIABLE ops (a 131 KB
-    file with no weights), and its frozen-graph path drops the signature. Freezing,
-    then re-wrapping with the named inputs and outputs, gives both.
-    """
-    import tensorflow as tf
-    from tensorflow.python.framework.convert_to_constants import (
-        convert_variables_to_constants_v2,
-    )
-
-    from tinybert_tf.lite.signature import serving_function
-
-    function = serving_function(model, sequence_length)
-    frozen = convert_variables_to_constants_v2(function)
-
-    @tf.function(input_signature=function.structured_input_signature[0])
-    def serve(inputs):
-        return tf.nest.pack_sequence_as(function.structured_outputs, frozen(**inputs))
-
-    converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [serve.get_concrete_function()], tf.Module())
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    return converter.convert()
 
 
 def _write_bytes(path, data):
