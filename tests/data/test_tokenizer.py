@@ -1,4 +1,6 @@
 """Tokenizer: hand-checked ids, agreement with keras-hub's BertTokenizer / preprocessor, NER alignment."""
+import unicodedata
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -40,7 +42,8 @@ def test_properties(tokenizer, minilm_dir):
     assert tokenizer.vocabulary[101] == "[CLS]"
     assert tokenizer.lowercase and tokenizer.sequence_length == 128
     assert tokenizer.vocab_file == str(minilm_dir / "vocab.txt")
-    assert tokenizer.get_config() == {"vocab_file": tokenizer.vocab_file, "lowercase": True, "sequence_length": 128}
+    assert tokenizer.get_config() == {"vocab_file": tokenizer.vocab_file, "lowercase": True,
+                                      "sequence_length": 128, "strip_accents": True}
 
 
 def test_from_model_dir_reads_casing(minilm_dir, tmp_path, tiny_vocab_file):
@@ -118,6 +121,38 @@ def test_features_match_teacher_preprocessor_for_pairs(minilm_dir, bbc_task):
     assert (ours["segment_ids"].sum(axis=1) > 0).all()
     last = ours["padding_mask"].sum(axis=1) - 1
     assert (ours["token_ids"][np.arange(10), last] == tokenizer.sep_id).all()
+
+
+ACCENTED = ["Café in Zürich, naïve résumé", "São Paulo élève Ångström", "plain words"]
+
+
+def test_uncased_strips_accents_like_tf_text_bert_tokenizer(minilm_dir):
+    import tensorflow as tf
+    import tensorflow_text
+
+    ours = Tokenizer(minilm_dir, lowercase=True, sequence_length=32)
+    assert ours.strip_accents is True
+    reference = tensorflow_text.BertTokenizer(
+        str(minilm_dir / "vocab.txt"), lower_case=True, token_out_type=tf.int32)
+    pieces = reference.tokenize(tf.constant(ACCENTED)).merge_dims(-2, -1)
+    ids = ours.encode(ACCENTED)["token_ids"]
+    for row, expected in zip(ids, pieces.to_list()):
+        assert row[1 : 1 + len(expected)].tolist() == expected
+    assert ours.unk_id not in ids
+    bare = ["".join(c for c in unicodedata.normalize("NFD", t) if unicodedata.category(c) != "Mn")
+            for t in ACCENTED]  # "Cafe in Zurich, naive resume", ...
+    np.testing.assert_array_equal(ids, ours.encode(bare)["token_ids"])
+
+
+def test_accents_kept_when_asked_or_cased(minilm_dir, tmp_path):
+    kept = Tokenizer(minilm_dir, lowercase=True, sequence_length=32, strip_accents=False)
+    assert kept.unk_id in kept.encode(ACCENTED[:1])["token_ids"]
+    assert Tokenizer(minilm_dir, lowercase=False, sequence_length=32).strip_accents is False
+    (tmp_path / "vocab.txt").write_bytes((minilm_dir / "vocab.txt").read_bytes())
+    (tmp_path / "tokenizer_config.json").write_text('{"do_lower_case": true, "strip_accents": false}')
+    assert Tokenizer.from_model_dir(tmp_path).strip_accents is False
+    (tmp_path / "tokenizer_config.json").write_text('{"do_lower_case": true, "strip_accents": null}')
+    assert Tokenizer.from_model_dir(tmp_path).strip_accents is True
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,7 @@ def test_export_writes_model_sidecar_and_vocab(tmp_path, vocab):
     assert sidecar["labels"] == LABELS and sidecar["kind"] == "classification"
     assert sidecar["task"] == "toy" and sidecar["source"] == "unit"
     assert sidecar["vocab_file"] == "vocab.txt" and sidecar["lowercase"] is True
+    assert sidecar["strip_accents"] is True  # follows lowercase, as the Tokenizer does
     assert sidecar["sequence_length"] == SEQ
     assert sidecar["special_tokens"] == {
         "[CLS]": 1,

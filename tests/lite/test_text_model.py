@@ -20,6 +20,7 @@ TEXTS = [
     "W7 w0, w12 w12 w54!",  # upper case, punctuation ([UNK]), repeats
     " ".join(f"w{i}" for i in range(30)),  # longer than S: truncated
     "",
+    "\u1e823 W\u03011",  # accents: "ẃ3 Ẃ1" -> "w3 w1" in both tokenizers
 ]
 
 

@@ -44,9 +44,12 @@ class Tokenizer:
         vocab_file: a WordPiece `vocab.txt` (one token per line), or a folder holding one.
         lowercase: lowercase the text first (True for uncased models).
         sequence_length: S, the length of every output row (>= 3).
+        strip_accents: drop accents (NFD, then no combining marks) before WordPiece.
+            None follows `lowercase`, as Hugging Face's BertTokenizer does: uncased
+            vocabularies hold "cafe", not "café".
     """
 
-    def __init__(self, vocab_file, lowercase=True, sequence_length=128):
+    def __init__(self, vocab_file, lowercase=True, sequence_length=128, strip_accents=None):
         import keras_hub
         import tensorflow as tf
 
@@ -59,8 +62,11 @@ class Tokenizer:
             raise ValueError(f"sequence_length must be >= 3 ([CLS] a [SEP] b [SEP]), got {sequence_length}")
         self._vocab_file = str(path)
         self._lowercase = bool(lowercase)
+        self._strip_accents = self._lowercase if strip_accents is None else bool(strip_accents)
         self._sequence_length = int(sequence_length)
-        self._wordpiece = keras_hub.models.BertTokenizer(vocabulary=self._vocab_file, lowercase=self._lowercase)
+        self._wordpiece = keras_hub.models.BertTokenizer(
+            vocabulary=self._vocab_file, lowercase=self._lowercase, strip_accents=self._strip_accents
+        )
         self._vocabulary = list(self._wordpiece.get_vocabulary())
         self._unk_id = self._wordpiece.token_to_id(self._wordpiece.oov_token)
         # "round_robin" gives each segment one token in turn until S is full: a short
@@ -83,14 +89,16 @@ class Tokenizer:
         """The tokenizer of a Hugging Face style model folder (vocab.txt, tokenizer_config.json).
 
         Casing comes from `do_lower_case` in tokenizer_config.json (default True),
-        as keras-hub's `BertTokenizer.from_preset` reads it.
+        as keras-hub's `BertTokenizer.from_preset` reads it, and accents from its
+        `strip_accents` (absent or null: follow the casing, as Hugging Face does).
         """
         model_dir = Path(model_dir)
-        lowercase = True
+        config = {}
         config_file = model_dir / "tokenizer_config.json"
         if config_file.is_file():
-            lowercase = bool(json.loads(config_file.read_text(encoding="utf-8")).get("do_lower_case", True))
-        return cls(model_dir / VOCAB_FILENAME, lowercase=lowercase, sequence_length=sequence_length)
+            config = json.loads(config_file.read_text(encoding="utf-8"))
+        return cls(model_dir / VOCAB_FILENAME, lowercase=bool(config.get("do_lower_case", True)),
+                   sequence_length=sequence_length, strip_accents=config.get("strip_accents"))
 
     # Graph functions: [N] strings in, dense [N, S] int32 (or ragged pieces) out.
     def _pack_single_graph(self, texts):
@@ -123,6 +131,10 @@ class Tokenizer:
         return self._lowercase
 
     @property
+    def strip_accents(self):
+        return self._strip_accents
+
+    @property
     def sequence_length(self):
         return self._sequence_length
 
@@ -143,12 +155,13 @@ class Tokenizer:
         return self._unk_id
 
     def get_config(self):
-        return {"vocab_file": self._vocab_file, "lowercase": self._lowercase, "sequence_length": self._sequence_length}
+        return {"vocab_file": self._vocab_file, "lowercase": self._lowercase,
+                "sequence_length": self._sequence_length, "strip_accents": self._strip_accents}
 
     def __repr__(self):
         return (
             f"Tokenizer(vocab_file={self._vocab_file!r}, lowercase={self._lowercase}, "
-            f"sequence_length={self._sequence_length})"
+            f"sequence_length={self._sequence_length}, strip_accents={self._strip_accents})"
         )
 
     # Encoding.

@@ -79,9 +79,11 @@ def build_sidecar(
     vocab_name=None,
     special_tokens=None,
 ):
-    """The sidecar dict. `metadata` brings labels, task, kind, lowercase (and any extra keys,
-    kept as they are); `inputs` / `outputs` come from `signature_io`."""
-    known = {"labels", "task", "kind", "lowercase", "vocab_file", "sequence_length"}
+    """The sidecar dict. `metadata` brings labels, task, kind, lowercase, strip_accents
+    (default: as lowercase, the BERT rule) and any extra keys, kept as they are; `inputs` /
+    `outputs` come from `signature_io`."""
+    known = {"labels", "task", "kind", "lowercase", "strip_accents", "vocab_file", "sequence_length"}
+    lowercase = bool(metadata.get("lowercase", True))
     sidecar = {
         "format": SIDECAR_FORMAT,
         "model_file": model_file,
@@ -90,7 +92,8 @@ def build_sidecar(
         "kind": metadata["kind"],
         "labels": list(metadata["labels"]),
         "vocab_file": vocab_name,
-        "lowercase": bool(metadata.get("lowercase", True)),
+        "lowercase": lowercase,
+        "strip_accents": bool(metadata.get("strip_accents", lowercase)),
         "sequence_length": int(sequence_length),
         "special_tokens": special_tokens or {},
         "inputs": inputs,

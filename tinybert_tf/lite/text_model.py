@@ -12,9 +12,8 @@ apps use the id-input model and tokenize in Kotlin. Everything after tokenizatio
 
 Single sentences only (segment 0), truncated to S - 2 word pieces, as
 `tinybert_tf.data.Tokenizer.encode(texts)` does. With `lowercase`, FastBertTokenizer
-also strips accents (NFD), as uncased BERT vocabularies expect; the keras-hub
-tokenizer behind `data.Tokenizer` keeps them (accented words become [UNK] there), so
-the two agree on text without accents.
+also strips accents (NFD), as uncased BERT vocabularies expect and as `data.Tokenizer`
+does by default.
 """
 
 import numpy as np
@@ -109,6 +108,7 @@ def export_text_tflite(model, out_dir, variant, sequence_length, metadata, stem=
         stem,
         f"{variant}_text",
         sequence_length,
+        # FastBertTokenizer strips accents exactly when it lowercases.
         {**metadata, "input": TEXT_INPUT, "strip_accents": bool(metadata.get("lowercase", True))},
         allow_custom=True,
         custom_op_registerers=custom_op_registerers(),

@@ -177,7 +177,8 @@ def _representative_data(run, count=100):
 
 def _metadata(run):
     return {"task": run.task.name, "kind": run.task.kind, "labels": run.task.label_names,
-            "vocab_file": run.teacher.vocab_file, "lowercase": run.teacher.lowercase,
+            "vocab_file": run.teacher.vocab_file, "lowercase": run.tokenizer.lowercase,
+            "strip_accents": run.tokenizer.strip_accents,
             "sequence_length": run.config.sequence_length}
 
 
