@@ -26,7 +26,7 @@ object ModelAssets {
             vocabFile = json.optString("vocab_file", "vocab.txt"),
             sequenceLength = json.getInt("sequence_length"),
             lowercase = json.optBoolean("lowercase", true),
-            stripAccents = json.optBoolean("strip_accents", false),
+            stripAccents = json.optBoolean("strip_accents", json.optBoolean("lowercase", true)),
             inputNames = InputNames(
                 tokenIds = names?.optString("token_ids") ?: "token_ids",
                 segmentIds = names?.optString("segment_ids") ?: "segment_ids",
