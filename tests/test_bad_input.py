@@ -212,7 +212,7 @@ CASES = [empty_file, missing_column, unknown_label_in_test, non_utf8_bytes, empt
 
 
 class _FullDisk:
-    """`os` as tinybert_tf.lite.atomic sees it, on a disk that fills: each file write
+    """`os` as tinybert_tf.atomic sees it, on a disk that fills: each file write
     stores half of its bytes, then fails with ENOSPC (as write(2) does)."""
 
     class _File:
@@ -259,9 +259,9 @@ def test_bad_input_is_one_line_naming_the_file(case, source, tmp_path, capfd, mo
         code, err = 2, _error_line(info.value)
     else:
         if case is disk_full_while_exporting:
-            import tinybert_tf.lite.atomic
+            import tinybert_tf.atomic
 
-            monkeypatch.setattr(tinybert_tf.lite.atomic, "os", _FullDisk())
+            monkeypatch.setattr(tinybert_tf.atomic, "os", _FullDisk())
         code = main(argv)
         err = capfd.readouterr().err
     assert code == 2, err

@@ -61,3 +61,15 @@ def test_student_wider_than_the_teacher_is_refused_before_training(tmp_path, cap
     assert "config.json: the student cannot start from this teacher's weights" in err[0]
     assert "hidden_dim 768 > 384" in err[0] and "--student-init random" in err[0]
     assert not (out / "teacher").exists()  # nothing ran
+
+
+def test_options_parse_to_the_config_types():
+    from tinybert_tf.cli import config_from_args
+
+    args = build_parser().parse_args(
+        ["pipeline", "--teacher-lr", "3e-4", "--limit", "48", "--sequence-length", "64",
+         "--teacher", "some/folder", "--variants", "fp32", "int8_qat"])
+    config = config_from_args(args)
+    assert config.teacher_lr == 3e-4 and config.limit == 48 and config.sequence_length == 64
+    assert config.teacher == "some/folder" and config.variants == ("fp32", "int8_qat")
+    assert config_from_args(build_parser().parse_args(["pipeline"])).teacher_lr is None

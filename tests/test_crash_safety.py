@@ -63,8 +63,8 @@ def inputs(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("crash")
     # As wide and as long as the student (which may start from the teacher's weights).
-    teacher = save_teacher_preset(root / "teacher", VOCAB, num_layers=2, num_heads=2,
-                                  hidden_dim=128, intermediate_dim=512, max_sequence_length=512)
+    save_teacher_preset(root / "teacher", VOCAB, num_layers=2, num_heads=2,
+                        hidden_dim=128, intermediate_dim=512, max_sequence_length=512)
     rng = np.random.default_rng(0)
     lines = ["text,label"]
     for i in range(48):
@@ -208,7 +208,7 @@ atomic.atomic_write(sys.argv[2], write)
 
 
 def test_writer_killed_mid_write_leaves_the_old_file_and_no_litter(tmp_path):
-    from tinybert_tf.lite import atomic
+    from tinybert_tf import atomic
 
     path = tmp_path / "student_fp32.tflite"
     path.write_bytes(b"the old model")

@@ -36,10 +36,9 @@ def _add_config_options(parser):
         elif isinstance(default, tuple):
             parser.add_argument(flag, nargs="+", **kwargs)
         else:
-            kind = {"int": int, "float": float}.get(type(default).__name__, str)
-            if field.name == "limit":
-                kind = int
-            parser.add_argument(flag, type=kind, **kwargs)
+            # The annotation's first type: "float | None" -> float.
+            name = getattr(field.type, "__name__", str(field.type).split(" |")[0])
+            parser.add_argument(flag, type={"int": int, "float": float}.get(name, str), **kwargs)
     parser.add_argument("--config", help="a run's config.json: start from its settings")
     parser.add_argument("--force", nargs="*", default=None, metavar="STEP",
                         help="re-run these steps even when finished (no STEP: all of them)")

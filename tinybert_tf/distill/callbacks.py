@@ -50,29 +50,12 @@ class StudentCheckpoint(tf_keras.callbacks.ModelCheckpoint):
     def set_model(self, model):
         super().set_model(getattr(model, "student", model))
 
-    # The file is written under a temporary name, then renamed: a process killed while
-    # saving leaves the previous best file whole. The temporary name keeps the ending
-    # (".weights.h5" selects the format); temporaries of dead processes are removed.
-    _TMP_SUFFIX = ".tmp.weights.h5"
-
-    @classmethod
-    def _temporary(cls, filepath, pid):
-        folder, name = os.path.split(os.path.abspath(filepath))
-        return os.path.join(folder, f".{name}.{pid}{cls._TMP_SUFFIX}")
-
-    def on_train_begin(self, logs=None):
-        from tinybert_tf.lite.atomic import remove_stale_temporaries
-
-        folder, name = os.path.split(os.path.abspath(self.filepath))
-        if os.path.isdir(folder):
-            remove_stale_temporaries(folder, f".{name}.", self._TMP_SUFFIX)
-        super().on_train_begin(logs)
-
     def _save_handler(self, filepath):
-        tmp = self._temporary(filepath, os.getpid())
-        try:
+        # Written under a temporary name, then renamed: a process killed while saving
+        # leaves the previous best file whole. The temporary name keeps the ending
+        # (".weights.h5" selects the format).
+        from tinybert_tf.atomic import atomic_path
+
+        ending = ".weights.h5" if filepath.endswith(".weights.h5") else os.path.splitext(filepath)[1]
+        with atomic_path(filepath, suffix=".tmp" + ending) as tmp:
             super()._save_handler(tmp)
-            os.replace(tmp, filepath)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)

@@ -27,6 +27,7 @@ import shutil
 import tensorflow as tf
 import tf_keras
 
+from tinybert_tf.atomic import atomic_path, write_text
 from tinybert_tf.distill.callbacks import StopOnNonFiniteLoss, StudentCheckpoint
 from tinybert_tf.distill.distiller import Distiller
 from tinybert_tf.distill.errors import DistillConfigError
@@ -170,14 +171,8 @@ def run_stage(distiller, stage, train_ds, val_ds, stage_dir, epochs, learning_ra
 
 def save_student_atomically(student, path):
     """`student.save(path)` through a temporary file and `os.replace`."""
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".tmp.{os.getpid()}.{os.path.basename(path)}")
-    try:
+    with atomic_path(path, suffix=".tmp.keras") as tmp:
         student.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 class _StageState:
@@ -197,10 +192,7 @@ class _StageState:
 
     def save(self):
         self._checkpoint.write(self._prefix)
-        tmp = self._marker + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(self._prefix + "\n")
-        os.replace(tmp, self._marker)
+        write_text(self._marker, self._prefix + "\n")
 
 
 def _best_logged(csv_path, monitor, mode):

@@ -14,7 +14,7 @@ Every file is written atomically (temporary file + os.replace).
 
 import os
 
-from tinybert_tf.lite.atomic import copy_file, write_bytes
+from tinybert_tf.atomic import copy_file, write_bytes
 from tinybert_tf.lite.convert import check_variant, convert
 from tinybert_tf.lite.evaluate import op_report
 from tinybert_tf.lite.sidecar import (

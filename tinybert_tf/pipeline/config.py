@@ -1,11 +1,13 @@
 """One config object for a pipeline run: saved with the run, and a run can be re-run from it."""
 import dataclasses
 import json
-import os
 
 VARIANTS = ("fp32", "fp16", "int8_dynamic", "int8_ptq", "int8_qat", "int8_full")
 CONFIG_FILE = "config.json"
 STUDENT_INITS = ("teacher", "random")
+# Teacher learning rate when teacher_lr is None. Measured on wnut_ner (6 epochs, S=64):
+# 1e-4 left every token "O" (entity F1 0.0), 3e-4 reached F1 0.47.
+TEACHER_LR = {"classification": 1e-4, "pair_classification": 1e-4, "token_classification": 3e-4}
 
 
 @dataclasses.dataclass
@@ -22,7 +24,7 @@ class PipelineConfig:
     seed: int = 0  # seeds the split, shuffling, augmentation and initialisation
     limit: int | None = None  # keep at most this many examples per split (quick runs)
     teacher_epochs: int = 1  # teacher fine-tuning epochs (early stopping may end sooner)
-    teacher_lr: float = 1e-4  # teacher peak learning rate
+    teacher_lr: float | None = None  # teacher peak learning rate (default: 1e-4; 3e-4 for token classification)
     intermediate_epochs: int = 3  # stage 1: embedding, hidden-state and attention distillation
     intermediate_lr: float = 5e-4  # stage 1 peak learning rate
     prediction_epochs: int = 3  # stage 2: prediction-layer distillation
@@ -59,10 +61,9 @@ class PipelineConfig:
             quick=False)
 
     def save(self, path):
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(dataclasses.asdict(self), f, indent=2)
-        os.replace(tmp, path)
+        from tinybert_tf.atomic import write_json
+
+        write_json(path, dataclasses.asdict(self))
 
     @classmethod
     def load(cls, path):

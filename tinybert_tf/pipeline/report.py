@@ -4,6 +4,7 @@ import dataclasses
 import glob
 import os
 
+from tinybert_tf.atomic import write_text
 from tinybert_tf.pipeline.run import read_json, write_json
 
 
@@ -44,7 +45,7 @@ def collect(run):
         "task": run.task.name, "kind": run.task.kind, "metric_name": teacher["metric_name"],
         "dataset": teacher["dataset"],
         "teacher": {"source": teacher["source"], "params": teacher["params"],
-                    "metric": teacher["metric"]},
+                    "metric": teacher["metric"], "learning_rate": teacher.get("learning_rate")},
         "student_keras": {"params": distill["params"], "metric": distill["metric"],
                           "train_examples": distill["train_examples"]},
         "models": rows, "settings": dataclasses.asdict(run.requested),
@@ -155,10 +156,7 @@ def write_report(run):
     report = collect(run)
     plots = plot(report, run)
     write_json(run.path("report.json"), report)
-    tmp = run.path(f"report.md.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(markdown(report, plots))
-    os.replace(tmp, run.path("report.md"))
+    write_text(run.path("report.md"), markdown(report, plots))
     run.log(f"  report: {run.path('report.md')}")
     return {"report_md": run.path("report.md"), "report_json": run.path("report.json"),
             "plots": plots}

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from tinybert_tf import atomic
 from tinybert_tf.pipeline.config import CONFIG_FILE, PipelineConfig
 
 BENCH_SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "export", "bench.py")
@@ -20,11 +21,8 @@ STEPS = ("teacher", "distill", "quantize", "export", "evaluate", "bench", "repor
 
 
 def write_json(path, data):
-    """Atomic JSON write: a crash never leaves half a file under `path`."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, default=_to_builtin)
-    os.replace(tmp, path)
+    """Atomic JSON write (numpy values as Python ones): a crash never leaves half a file."""
+    return atomic.write_json(path, data, default=_to_builtin)
 
 
 def _to_builtin(value):

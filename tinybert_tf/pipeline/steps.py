@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 
+from tinybert_tf.atomic import write_bytes
 from tinybert_tf.pipeline.run import bench_models, read_json
 
 TEACHER_TFLITE = "teacher_fp32.tflite"
@@ -37,30 +38,25 @@ def _student(run, path=None):
 def run_teacher(run):
     """Fine-tune the teacher on the task (reusing a saved one), evaluate it, export fp32 TFLite."""
     from tinybert_tf.lite import float_tflite
+    from tinybert_tf.pipeline.config import TEACHER_LR
     from tinybert_tf.teacher import build_teacher_model, fine_tune_teacher
 
     cfg, task = run.config, run.task
+    learning_rate = cfg.teacher_lr or TEACHER_LR[task.kind]
     run.log(f"  task {task.name}: {task.kind}, {task.num_labels} labels, "
             f"train/validation/test {len(task.train)}/{len(task.validation)}/{len(task.test)}")
     model = build_teacher_model(run.teacher.backbone, task.kind, task.num_labels)
     model = fine_tune_teacher(
         model, run.dataset("train", shuffle=True), run.dataset("validation"), task.kind,
-        run.path("teacher"), epochs=cfg.teacher_epochs, learning_rate=cfg.teacher_lr,
+        run.path("teacher"), epochs=cfg.teacher_epochs, learning_rate=learning_rate,
         seed=cfg.seed)
     features, labels = run.encoded("test")
     result = _metrics(run, _predict_logits(model, features), labels)
     tflite = run.path("models", TEACHER_TFLITE)
-    _write_bytes(tflite, float_tflite(model, cfg.sequence_length))
-    return dict(result, params=int(model.count_params()), tflite=tflite,
+    write_bytes(tflite, float_tflite(model, cfg.sequence_length))
+    return dict(result, params=int(model.count_params()), tflite=tflite, learning_rate=learning_rate,
                 size_bytes=os.path.getsize(tflite), source=run.teacher.source,
                 dataset={s: len(task.split(s)) for s in ("train", "validation", "test")})
-
-
-def _write_bytes(path, data):
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def _distill_dataset(run, teacher_model, examples=None):

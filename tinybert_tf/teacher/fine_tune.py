@@ -6,7 +6,6 @@
     teacher.json           kind, number of labels, epochs run, best monitored value
     teacher_history.csv    per-epoch loss / accuracy curves (CSVLogger)
 """
-import json
 import logging
 import math
 import os
@@ -14,6 +13,7 @@ import os
 import keras
 import tensorflow as tf
 
+from tinybert_tf.atomic import atomic_path, write_json
 from tinybert_tf.constants import IGNORE_LABEL
 from tinybert_tf.teacher.schedule import LinearWarmupDecay
 from tinybert_tf.teacher.task_model import TOKEN_KINDS, check_kind
@@ -167,14 +167,10 @@ def save_teacher(model, out_dir, meta=None):
     # `clone_model` would re-compile it, `from_config` does not.
     export = model.__class__.from_config(model.get_config())
     export.set_weights(model.get_weights())
-    tmp = os.path.join(out_dir, f".teacher.{os.getpid()}.tmp.keras")
-    export.save(tmp)
-    if meta is not None:
-        tmp_meta = os.path.join(out_dir, f".{META_FILE}.{os.getpid()}.tmp")
-        with open(tmp_meta, "w", encoding="utf-8") as f:
-            json.dump(meta, f, indent=2)
-        os.replace(tmp_meta, os.path.join(out_dir, META_FILE))
-    os.replace(tmp, teacher_path(out_dir))
+    with atomic_path(teacher_path(out_dir), suffix=".tmp.keras") as tmp:
+        export.save(tmp)
+        if meta is not None:
+            write_json(os.path.join(out_dir, META_FILE), meta)
 
 
 def load_fine_tuned_teacher(out_dir):

