@@ -63,8 +63,13 @@ class Run:
     @property
     def teacher(self):
         if self._teacher is None:
+            import keras
+
             from tinybert_tf.teacher import load_teacher
 
+            # Keras 3 layers draw their dropout seeds when built: seed first, so the
+            # teacher's fine-tuning repeats run to run.
+            keras.utils.set_random_seed(self.config.seed)
             self._teacher = load_teacher(self.config.teacher)
         return self._teacher
 
