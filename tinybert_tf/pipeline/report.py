@@ -122,6 +122,30 @@ def _fmt(value, spec):
     return "n/a" if value is None else format(value, spec)
 
 
+def summary(report):
+    """What the students kept of the teacher, in sentences computed from the report."""
+    metric = report["metric_name"]
+    teacher, student = report["teacher"], report["student_keras"]
+    rows = {r["variant"]: r for r in report["models"]}
+    teacher_row = rows.get("teacher_fp32")
+    kept = (f"{100 * student['metric'] / teacher['metric']:.1f}% of the teacher's test {metric}"
+            if teacher["metric"] > 0 else f"test {metric} {student['metric']:.4f}")
+    lines = [f"The float student keeps {kept} with "
+             f"{100 * student['params'] / teacher['params']:.0f}% of its parameters. The int8 "
+             "files, against the Keras float student and the teacher's fp32 file:", ""]
+    for variant, row in rows.items():
+        if not variant.startswith("int8"):
+            continue
+        parts = [f"test {metric} {row['metric']:.4f} "
+                 f"({100 * (row['metric'] - student['metric']):+.2f} points)"]
+        if teacher_row:
+            parts.append(f"1/{teacher_row['size_bytes'] / row['size_bytes']:.1f} of the size")
+        if row["speedup_vs_teacher"]:
+            parts.append(f"{row['speedup_vs_teacher']:.1f}x the speed")
+        lines.append(f"- {variant}: " + ", ".join(parts))
+    return lines + [""]
+
+
 def markdown(report, plots):
     metric = report["metric_name"]
     lines = [f"# {report['task']} ({report['kind']})", "",
@@ -130,6 +154,7 @@ def markdown(report, plots):
              "", f"Keras float student: test {metric} {report['student_keras']['metric']:.4f} "
              f"({report['student_keras']['params'] / 1e6:.1f}M parameters); teacher "
              f"{report['teacher']['metric']:.4f} ({report['teacher']['params'] / 1e6:.1f}M).", "",
+             *summary(report),
              f"| model | params | file (MB) | test {metric} | agreement with Keras | p50 (ms) "
              "| p90 (ms) | speed-up vs teacher |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
