@@ -24,6 +24,8 @@ def test_bad_values_raise():
         PipelineConfig(variants=("int4",))
     with pytest.raises(ValueError, match="sequence_length"):
         PipelineConfig(sequence_length=0)
+    with pytest.raises(ValueError, match="alpha"):
+        PipelineConfig(alpha=1.5)
 
 
 def test_unknown_keys_in_a_saved_config(tmp_path):

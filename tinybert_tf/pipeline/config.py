@@ -30,6 +30,7 @@ class PipelineConfig:
     prediction_epochs: int = 3  # stage 2: prediction-layer distillation
     prediction_lr: float = 5e-4  # stage 2 peak learning rate
     temperature: float = 1.0  # soft cross-entropy temperature
+    alpha: float = 1.0  # prediction and QAT stages: weight of the teacher's soft labels; 1 - alpha goes to the gold labels
     augment: int = 0  # augmented copies per training example (TinyBERT uses 20; 0 = off)
     qat_epochs: int = 1  # quantization-aware training epochs (teacher-guided)
     qat_lr: float = 5e-5  # QAT learning rate
@@ -46,6 +47,8 @@ class PipelineConfig:
         unknown = set(self.variants) - set(VARIANTS)
         if unknown:
             raise ValueError(f"unknown variants {sorted(unknown)}; known: {', '.join(VARIANTS)}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
         for name in ("sequence_length", "batch_size", "bench_runs", "bench_threads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

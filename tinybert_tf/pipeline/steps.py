@@ -133,7 +133,7 @@ def run_distill(run):
         _distill_dataset(run, teacher_model, train), run.dataset("validation"),
         run.path("distill"), intermediate_epochs=cfg.intermediate_epochs,
         prediction_epochs=cfg.prediction_epochs, intermediate_lr=cfg.intermediate_lr,
-        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, verbose=1,
+        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, alpha=cfg.alpha, verbose=1,
         before_prediction=head_init)
     student = _student(run, result["student_path"])
     features, labels = run.encoded("test")
@@ -156,7 +156,7 @@ def run_quantize(run):
         paths[scheme] = qat_distill(
             _student(run), teacher_model, train, run.dataset("validation"),
             run.path("quantize", scheme), epochs=cfg.qat_epochs, learning_rate=cfg.qat_lr,
-            scheme=scheme, temperature=cfg.temperature)
+            scheme=scheme, temperature=cfg.temperature, alpha=cfg.alpha)
     return {"qat_models": paths}
 
 
