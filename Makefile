@@ -20,7 +20,7 @@ test-fast: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m tinybert_tf.cli pipeline --task bbc_news --out runs/demo --sequence-length 64 \
-		--teacher-epochs 1 --intermediate-epochs 1 --prediction-epochs 3 --qat-epochs 1
+		--teacher-epochs 2 --intermediate-epochs 1 --prediction-epochs 3 --qat-epochs 1
 
 bench: $(STAMP)
 	$(PY) -m tinybert_tf.cli bench-compare --out benchmarks/results.json --markdown benchmarks/results.md
