@@ -73,3 +73,7 @@ def test_options_parse_to_the_config_types():
     assert config.teacher_lr == 3e-4 and config.limit == 48 and config.sequence_length == 64
     assert config.teacher == "some/folder" and config.variants == ("fp32", "int8_qat")
     assert config_from_args(build_parser().parse_args(["pipeline"])).teacher_lr is None
+    zeros = config_from_args(build_parser().parse_args(
+        ["distill", "--intermediate-epochs", "0", "--alpha", "0", "--augment", "0"]))
+    assert zeros.intermediate_epochs == 0 and zeros.alpha == 0.0 and zeros.augment == 0
+    assert config_from_args(build_parser().parse_args(["pipeline", "--quick"])).quick is True

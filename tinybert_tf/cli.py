@@ -63,7 +63,7 @@ def config_from_args(args):
 
     base = PipelineConfig.load(args.config) if args.config else PipelineConfig()
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(PipelineConfig)
-                 if getattr(args, f.name) not in (None, False)}
+                 if getattr(args, f.name) is not None}  # 0 and 0.0 are values too
     return dataclasses.replace(base, **overrides)
 
 
