@@ -41,6 +41,7 @@ def fine_tune_teacher(
     learning_rate=5e-5,
     weight_decay=0.01,
     warmup_ratio=0.1,
+    clipnorm=1.0,
     patience=2,
     monitor=None,
     steps_per_epoch=None,
@@ -66,6 +67,7 @@ def fine_tune_teacher(
         learning_rate: peak AdamW learning rate (linear warmup, then linear decay to 0).
         weight_decay: AdamW decoupled weight decay (not applied to biases and norms).
         warmup_ratio: fraction of all training steps spent warming up.
+        clipnorm: the gradients' global norm is clipped to this (BERT's recipe; None: off).
         patience: epochs without improvement of `monitor` before stopping.
         monitor: metric for checkpointing / early stopping; default "val_loss"
             (or "loss" without validation data).
@@ -106,6 +108,7 @@ def fine_tune_teacher(
             learning_rate, total_steps, int(math.floor(warmup_ratio * total_steps))
         ),
         weight_decay=weight_decay,
+        global_clipnorm=clipnorm,
     )
     # BERT recipe: no weight decay on biases and LayerNorm parameters.
     optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
