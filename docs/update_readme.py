@@ -4,6 +4,7 @@ Replaces the block between the README's `<!-- demo-report:begin -->` and
 `<!-- demo-report:end -->` markers with the run's results table (copied from its
 `report.md`, so the README shows numbers that run produced) and the run's wall time,
 and copies the run's plots to `docs/demo_pareto.png` and `docs/demo_curves.png`.
+`--block ner` fills `<!-- ner-report:begin -->` ... and writes `docs/ner_*.png` instead.
 """
 import argparse
 import glob
@@ -12,8 +13,13 @@ import os
 import shutil
 import sys
 
-BEGIN, END = "<!-- demo-report:begin -->", "<!-- demo-report:end -->"
-PLOTS = {"pareto.png": "demo_pareto.png", "curves.png": "demo_curves.png"}
+from tinybert_tf.atomic import write_text
+
+PLOTS = ("pareto.png", "curves.png")
+
+
+def markers(block):
+    return f"<!-- {block}-report:begin -->", f"<!-- {block}-report:end -->"
 
 
 def report_block(run_dir):
@@ -36,21 +42,20 @@ def report_block(run_dir):
         f"{seconds / 60:.1f} minutes in all on this machine):", "", *lines[start:stop + 1]])
 
 
-def update(readme_path, run_dir, docs_dir):
+def update(readme_path, run_dir, docs_dir, block="demo"):
+    begin, end = markers(block)
     with open(readme_path, encoding="utf-8") as f:
         text = f.read()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{readme_path}: no {BEGIN} ... {END} block to replace")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    text = f"{head}{BEGIN}\n{report_block(run_dir)}\n{END}{tail}"
-    tmp = readme_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, readme_path)
-    for source, target in PLOTS.items():
+    if begin not in text or end not in text:
+        raise SystemExit(f"{readme_path}: no {begin} ... {end} block to replace")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    text = f"{head}{begin}\n{report_block(run_dir)}\n{end}{tail}"
+    write_text(readme_path, text)
+    for source in PLOTS:
         if os.path.isfile(os.path.join(run_dir, source)):
-            shutil.copyfile(os.path.join(run_dir, source), os.path.join(docs_dir, target))
+            shutil.copyfile(os.path.join(run_dir, source),
+                            os.path.join(docs_dir, f"{block}_{source}"))
 
 
 def main(argv=None):
@@ -58,8 +63,9 @@ def main(argv=None):
     parser.add_argument("run_dir", nargs="?", default="runs/demo")
     parser.add_argument("--readme", default="README.md")
     parser.add_argument("--docs", default="docs")
+    parser.add_argument("--block", default="demo", help="the README block: demo or ner")
     args = parser.parse_args(argv)
-    update(args.readme, args.run_dir, args.docs)
+    update(args.readme, args.run_dir, args.docs, args.block)
     print(f"{args.readme}: report of {args.run_dir}")
     return 0
 

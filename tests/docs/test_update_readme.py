@@ -39,15 +39,20 @@ def _fake_run(run_dir):
         f.write(b"png")
 
 
-def test_replaces_only_the_marked_block_and_copies_plots(tmp_path):
+def _update(tmp_path, readme_text, *args):
+    """Runs the script on a fake run and a README holding `readme_text`; (new text, docs)."""
     run_dir, docs = str(tmp_path / "run"), tmp_path / "docs"
     docs.mkdir()
     _fake_run(run_dir)
     readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- demo-report:begin -->\nold table\n<!-- demo-report:end -->\n"
-                      "outro\n")
-    _module().main([run_dir, "--readme", str(readme), "--docs", str(docs)])
-    text = readme.read_text()
+    readme.write_text(readme_text)
+    _module().main([run_dir, "--readme", str(readme), "--docs", str(docs), *args])
+    return readme.read_text(), docs
+
+
+def test_replaces_only_the_marked_block_and_copies_plots(tmp_path):
+    text, docs = _update(tmp_path, "intro\n<!-- demo-report:begin -->\nold table\n"
+                         "<!-- demo-report:end -->\noutro\n")
     assert text.startswith("intro\n<!-- demo-report:begin -->\nGenerated from")
     assert text.endswith("<!-- demo-report:end -->\noutro\n")
     assert "old table" not in text
@@ -65,7 +70,18 @@ def test_readme_without_markers_is_refused(tmp_path):
         _module().main([run_dir, "--readme", str(readme), "--docs", str(tmp_path)])
 
 
-def test_the_readme_has_the_block():
+def test_named_block_and_its_plots(tmp_path):
+    readme = ("<!-- demo-report:begin -->\ndemo\n<!-- demo-report:end -->\n"
+              "<!-- ner-report:begin -->\nold\n<!-- ner-report:end -->\n")
+    text, docs = _update(tmp_path, readme, "--block", "ner")
+    assert text.startswith("<!-- demo-report:begin -->\ndemo\n<!-- demo-report:end -->\n")
+    assert "old" not in text and "| student int8_qat |" in text
+    assert sorted(os.listdir(docs)) == ["ner_pareto.png"]
+
+
+@pytest.mark.parametrize("block", ["demo", "ner"])
+def test_the_readme_has_the_block(block):
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         text = f.read()
-    assert text.count("<!-- demo-report:begin -->") == 1 and "<!-- demo-report:end -->" in text
+    assert text.count(f"<!-- {block}-report:begin -->") == 1
+    assert f"<!-- {block}-report:end -->" in text
