@@ -36,7 +36,7 @@ def report_block(run_dir):
         config = json.load(f)
     settings = ", ".join(f"{k}={config[k]}" for k in (
         "sequence_length", "teacher_epochs", "intermediate_epochs", "prediction_epochs",
-        "qat_epochs", "student_init") if k in config)
+        "qat_epochs", "student_init", "alpha") if config.get(k) is not None)
     return "\n".join([
         f"Generated from `{os.path.join(run_dir, 'report.md')}` ({settings}; the steps took "
         f"{seconds / 60:.1f} minutes in all on this machine):", "", *lines[start:stop + 1]])

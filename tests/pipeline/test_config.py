@@ -37,3 +37,15 @@ def test_unknown_keys_in_a_saved_config(tmp_path):
 def test_every_field_has_help():
     helps = PipelineConfig.help_texts()
     assert {f.name for f in dataclasses.fields(PipelineConfig)} <= set(helps)
+
+
+def test_alpha_and_teacher_lr_default_per_task_kind():
+    from tinybert_tf.pipeline.config import ALPHA, TEACHER_LR
+
+    config = PipelineConfig()
+    assert config.alpha is None and config.teacher_lr is None  # chosen from the task's kind
+    assert ALPHA["classification"] == 1.0 and ALPHA["token_classification"] == 0.5
+    assert TEACHER_LR["token_classification"] == 3e-4
+    from tinybert_tf.teacher.task_model import KINDS
+
+    assert set(ALPHA) == set(TEACHER_LR) == set(KINDS)  # every task kind has its defaults

@@ -113,6 +113,12 @@ def _new_distiller(run, teacher_model):
     return distiller
 
 
+def _alpha(run):
+    from tinybert_tf.pipeline.config import ALPHA
+
+    return ALPHA[run.task.kind] if run.config.alpha is None else run.config.alpha
+
+
 def run_distill(run):
     """Two-stage TinyBERT task distillation (intermediate layers, then predictions)."""
     import tf_keras
@@ -133,13 +139,13 @@ def run_distill(run):
         _distill_dataset(run, teacher_model, train), run.dataset("validation"),
         run.path("distill"), intermediate_epochs=cfg.intermediate_epochs,
         prediction_epochs=cfg.prediction_epochs, intermediate_lr=cfg.intermediate_lr,
-        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, alpha=cfg.alpha, verbose=1,
+        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, alpha=_alpha(run), verbose=1,
         before_prediction=head_init)
     student = _student(run, result["student_path"])
     features, labels = run.encoded("test")
     return dict(_metrics(run, _predict_logits(student, features), labels),
                 params=int(student.count_params()), student=result["student_path"],
-                train_examples=len(train))
+                train_examples=len(train), alpha=_alpha(run))
 
 
 def run_quantize(run):
@@ -156,7 +162,7 @@ def run_quantize(run):
         paths[scheme] = qat_distill(
             _student(run), teacher_model, train, run.dataset("validation"),
             run.path("quantize", scheme), epochs=cfg.qat_epochs, learning_rate=cfg.qat_lr,
-            scheme=scheme, temperature=cfg.temperature, alpha=cfg.alpha)
+            scheme=scheme, temperature=cfg.temperature, alpha=_alpha(run))
     return {"qat_models": paths}
 
 
