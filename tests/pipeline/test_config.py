@@ -49,3 +49,8 @@ def test_alpha_and_teacher_lr_default_per_task_kind():
     from tinybert_tf.teacher.task_model import KINDS
 
     assert set(ALPHA) == set(TEACHER_LR) == set(KINDS)  # every task kind has its defaults
+    assert config.for_kind("alpha", "token_classification") == 0.5
+    assert config.for_kind("teacher_lr", "classification") == 1e-4
+    chosen = PipelineConfig(alpha=0.0, teacher_lr=2e-5)
+    assert chosen.for_kind("alpha", "token_classification") == 0.0  # 0 is a value, not unset
+    assert chosen.for_kind("teacher_lr", "token_classification") == 2e-5

@@ -12,6 +12,7 @@ TEACHER_LR = {"classification": 1e-4, "pair_classification": 1e-4, "token_classi
 # is weaker. Measured on wnut_ner (teacher F1 0.50): the float student reached F1 0.294 at
 # alpha 1.0 and 0.372 at 0.5 (int8_qat 0.339 and 0.361).
 ALPHA = {"classification": 1.0, "pair_classification": 1.0, "token_classification": 0.5}
+KIND_DEFAULTS = {"teacher_lr": TEACHER_LR, "alpha": ALPHA}  # settings whose None means these
 
 
 @dataclasses.dataclass
@@ -66,6 +67,11 @@ class PipelineConfig:
             batch_size=16, teacher_epochs=1, intermediate_epochs=1, prediction_epochs=1,
             qat_epochs=1, augment=min(self.augment, 1), bench_runs=min(self.bench_runs, 10),
             quick=False)
+
+    def for_kind(self, name, kind):
+        """Setting `name` for a task of `kind`: its value, or the kind's default when None."""
+        value = getattr(self, name)
+        return KIND_DEFAULTS[name][kind] if value is None else value
 
     def save(self, path):
         from tinybert_tf.atomic import write_json

@@ -38,11 +38,10 @@ def _student(run, path=None):
 def run_teacher(run):
     """Fine-tune the teacher on the task (reusing a saved one), evaluate it, export fp32 TFLite."""
     from tinybert_tf.lite import float_tflite
-    from tinybert_tf.pipeline.config import TEACHER_LR
     from tinybert_tf.teacher import build_teacher_model, fine_tune_teacher
 
     cfg, task = run.config, run.task
-    learning_rate = cfg.teacher_lr or TEACHER_LR[task.kind]
+    learning_rate = cfg.for_kind("teacher_lr", task.kind)
     run.log(f"  task {task.name}: {task.kind}, {task.num_labels} labels, "
             f"train/validation/test {len(task.train)}/{len(task.validation)}/{len(task.test)}")
     model = build_teacher_model(run.teacher.backbone, task.kind, task.num_labels)
@@ -113,12 +112,6 @@ def _new_distiller(run, teacher_model):
     return distiller
 
 
-def _alpha(run):
-    from tinybert_tf.pipeline.config import ALPHA
-
-    return ALPHA[run.task.kind] if run.config.alpha is None else run.config.alpha
-
-
 def run_distill(run):
     """Two-stage TinyBERT task distillation (intermediate layers, then predictions)."""
     import tf_keras
@@ -130,6 +123,7 @@ def run_distill(run):
     train = _train_examples(run)
     teacher_model = _teacher_model(run)
     distiller = _new_distiller(run, teacher_model)
+    alpha = cfg.for_kind("alpha", run.task.kind)
     head_init = None
     if run.task.kind == "token_classification":
         head = distiller.teacher.head_weights
@@ -139,13 +133,13 @@ def run_distill(run):
         _distill_dataset(run, teacher_model, train), run.dataset("validation"),
         run.path("distill"), intermediate_epochs=cfg.intermediate_epochs,
         prediction_epochs=cfg.prediction_epochs, intermediate_lr=cfg.intermediate_lr,
-        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, alpha=_alpha(run), verbose=1,
+        prediction_lr=cfg.prediction_lr, temperature=cfg.temperature, alpha=alpha, verbose=1,
         before_prediction=head_init)
     student = _student(run, result["student_path"])
     features, labels = run.encoded("test")
     return dict(_metrics(run, _predict_logits(student, features), labels),
                 params=int(student.count_params()), student=result["student_path"],
-                train_examples=len(train), alpha=_alpha(run))
+                train_examples=len(train), alpha=alpha)
 
 
 def run_quantize(run):
@@ -162,7 +156,8 @@ def run_quantize(run):
         paths[scheme] = qat_distill(
             _student(run), teacher_model, train, run.dataset("validation"),
             run.path("quantize", scheme), epochs=cfg.qat_epochs, learning_rate=cfg.qat_lr,
-            scheme=scheme, temperature=cfg.temperature, alpha=_alpha(run))
+            scheme=scheme, temperature=cfg.temperature,
+            alpha=cfg.for_kind("alpha", run.task.kind))
     return {"qat_models": paths}
 
 

@@ -320,10 +320,8 @@ def _write_vocabulary(tokens, source, cache_dir):
             os.path.expanduser("~"), ".cache", "tinybert_tf"
         )
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", os.path.abspath(source) if os.path.isdir(source) else source)
-    folder = os.path.join(cache_dir, "vocab", slug.strip("_"))
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, HF_VOCAB_FILE)
-    return write_text(path, "".join(f"{t}\n" for t in tokens))
+    path = os.path.join(cache_dir, "vocab", slug.strip("_"), HF_VOCAB_FILE)
+    return write_text(path, "".join(f"{t}\n" for t in tokens))  # creates the folder
 
 
 def _one_line(err):
